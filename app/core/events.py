@@ -1,0 +1,93 @@
+"""Typed events on the bus: frozen dataclasses with slots, so handlers can keep them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from app.core.accounting import Balance, Position
+from app.core.orders import Fill, Order
+from app.core.quotes import Quote
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteUpdated:
+    quote: Quote
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteStale:
+    """A quote has not been refreshed for longer than the allowed age."""
+
+    venue: str
+    symbol: str
+    age_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteFresh:
+    """A stale instrument quoted again."""
+
+    venue: str
+    symbol: str
+
+
+class VenueState(StrEnum):
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    STALE = "stale"
+    DOWN = "down"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class VenueStatusChanged:
+    venue: str
+    state: VenueState
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdated:
+    order: Order
+
+
+@dataclass(frozen=True, slots=True)
+class FillReceived:
+    fill: Fill
+
+
+@dataclass(frozen=True, slots=True)
+class PositionChanged:
+    venue: str
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceChanged:
+    venue: str
+    balance: Balance
+
+
+@dataclass(frozen=True, slots=True)
+class EquityUpdated:
+    """Total equity per valuation currency, and PnL since the baseline."""
+
+    ts_ns: int
+    equity: tuple[tuple[str, Decimal], ...]
+    pnl: tuple[tuple[str, Decimal], ...]
+
+
+class AlertLevel(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    level: AlertLevel
+    source: str
+    message: str
+    ts_ns: int = 0
