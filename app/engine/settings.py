@@ -1,0 +1,101 @@
+"""Typed, validated settings. Defaults here and in ``resources/default_settings.toml`` agree
+(a test holds them together); the user's ``settings.toml`` overrides any of them.
+
+Every model forbids unknown keys, so a typo is an error that names the key, not a silent default.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _default_balances() -> dict[str, Decimal]:
+    return {"USDT": Decimal(100_000), "BTC": Decimal(1), "ETH": Decimal(10)}
+
+
+class PaperSettings(_Section):
+    starting_balances: dict[str, Decimal] = Field(default_factory=_default_balances)
+    latency_ms: float = Field(default=0.0, ge=0, le=10_000)
+    leverage: Decimal = Field(default=Decimal(10), gt=0, le=125)
+    state_file: str = Field(default="paper.sqlite", min_length=1)
+
+    @field_validator("starting_balances")
+    @classmethod
+    def _non_negative(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for asset, amount in value.items():
+            if amount < 0:
+                raise ValueError(f"starting balance of {asset} must be >= 0, got {amount}")
+        return value
+
+
+class MarketSettings(_Section):
+    source: Literal["sim", "replay"] = "sim"
+    speed: float | Literal["max"] = Field(default=1.0, description="market seconds per second")
+
+    @field_validator("speed")
+    @classmethod
+    def _positive(cls, value: float | str) -> float | str:
+        if isinstance(value, float) and not 0 < value <= 1_000_000:
+            raise ValueError("speed must be a factor > 0 (1 = real time) or \"max\"")
+        return value
+
+    @property
+    def speed_factor(self) -> float | None:
+        """None: as fast as possible."""
+        return None if self.speed == "max" else float(self.speed)
+
+
+class SimSettings(_Section):
+    seed: int = 1
+    venues: list[str] = Field(default_factory=lambda: ["sim-a", "sim-b", "sim-c"], min_length=1)
+    quote_rate_hz: float = Field(default=10.0, gt=0, le=100_000)
+
+
+class ReplaySettings(_Section):
+    file: str = Field(default="", description="empty: the bundled real Binance sample")
+
+
+class MarketDataSettings(_Section):
+    max_quote_age_ms: int = Field(default=5_000, gt=0)
+    check_interval_ms: int = Field(default=250, gt=0)
+    spread_sample_interval_ms: int = Field(default=1_000, gt=0)
+
+
+class PortfolioSettings(_Section):
+    valuation_currencies: list[str] = Field(default_factory=lambda: ["USDT", "BTC"], min_length=1)
+    equity_snapshot_abs: Decimal = Field(default=Decimal(25), ge=0)
+    equity_snapshot_rel: Decimal = Field(default=Decimal("0.0005"), ge=0, le=1)
+    revalue_interval_ms: int = Field(default=1_000, gt=0)
+
+
+class HealthSettings(_Section):
+    loop_lag_interval_ms: int = Field(default=100, gt=0)
+    venue_stale_ms: int = Field(default=10_000, gt=0)
+
+
+class StoreSettings(_Section):
+    url: str = Field(default="", description="SQLAlchemy URL; empty: SQLite in the data folder")
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Settings(_Section):
+    mode: Literal["paper", "live"] = "paper"
+    market: MarketSettings = MarketSettings()
+    paper: PaperSettings = PaperSettings()
+    sim: SimSettings = SimSettings()
+    replay: ReplaySettings = ReplaySettings()
+    market_data: MarketDataSettings = MarketDataSettings()
+    portfolio: PortfolioSettings = PortfolioSettings()
+    health: HealthSettings = HealthSettings()
+    store: StoreSettings = StoreSettings()
+    logging: LoggingSettings = LoggingSettings()
