@@ -76,9 +76,11 @@ class Position:
 def _blend(
     instrument: Instrument, old: Decimal, avg: Decimal, add: Decimal, price: Decimal
 ) -> Decimal:
+    if old == 0:
+        return price  # exact: the harmonic q / (q / price) would round in the last digit
     total = abs(old) + abs(add)
     if instrument.inverse:
-        inv = (abs(old) / avg if old else ZERO) + abs(add) / price
+        inv = abs(old) / avg + abs(add) / price
         return total / inv
     return (abs(old) * avg + abs(add) * price) / total
 

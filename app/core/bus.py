@@ -37,13 +37,14 @@ class EventBus:
         return unsubscribe
 
     def publish(self, event: object) -> None:
+        pending = self._pending
+        pending.append(event)
         if self._dispatching:
-            self._pending.append(event)
             return
         self._dispatching = True
         try:
-            self._dispatch(event)
-            pending = self._pending
+            # Drains whatever is queued, in order, also events left by a dispatch that a
+            # BaseException (cancellation) interrupted.
             while pending:
                 self._dispatch(pending.popleft())
         finally:

@@ -15,13 +15,17 @@ ONE: Final = Decimal(1)
 
 def to_decimal(value: float | int | str | Decimal) -> Decimal:
     """A float from market data as the Decimal it prints as."""
-    if isinstance(value, Decimal):
-        return value
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError(f"not a finite number: {value!r}")
         return Decimal(repr(value))
-    return Decimal(value)
+    result = value if isinstance(value, Decimal) else Decimal(value)
+    if not result.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    return result
+
+
+_MODES: Final = {"nearest": ROUND_HALF_EVEN, "down": ROUND_FLOOR, "up": ROUND_CEILING}
 
 
 def _to_increment(value: Decimal, increment: Decimal, rounding: str) -> Decimal:
@@ -33,12 +37,16 @@ def _to_increment(value: Decimal, increment: Decimal, rounding: str) -> Decimal:
 
 def round_price(price: float | Decimal, tick: Decimal, mode: str = "nearest") -> Decimal:
     """Round a price to the tick: ``nearest``, ``down`` (a buyer's limit) or ``up`` (a seller's)."""
-    rounding = {"nearest": ROUND_HALF_EVEN, "down": ROUND_FLOOR, "up": ROUND_CEILING}[mode]
+    rounding = _MODES.get(mode)
+    if rounding is None:
+        raise ValueError(f"rounding mode must be one of {sorted(_MODES)}, got {mode!r}")
     return _to_increment(to_decimal(price), tick, rounding)
 
 
 def price_for_side(price: float | Decimal, tick: Decimal, side: str) -> Decimal:
     """Round a limit price so it never becomes more aggressive: buys down, sells up."""
+    if side not in ("buy", "sell"):
+        raise ValueError(f"side must be 'buy' or 'sell', got {side!r}")
     return round_price(price, tick, "down" if side == "buy" else "up")
 
 

@@ -1,8 +1,9 @@
 """The order and its lifecycle: one explicit transition table, and nothing else changes a state.
 
 ``UNKNOWN`` means the request was sent and its outcome is not known; such an order is never sent
-again, only settled by asking the venue. A fill may still arrive after ``CANCELED`` (the cancel
-raced a match), so ``CANCELED -> PARTIALLY_FILLED | FILLED`` is legal.
+again, only settled by asking the venue. A fill may still arrive after ``CANCELED`` or ``EXPIRED`` (the
+cancel raced a match): the order keeps its final state with the fill counted, or becomes ``FILLED``
+when the fill completes it, so a canceled order never looks live again.
 """
 
 from __future__ import annotations
@@ -82,10 +83,10 @@ TRANSITIONS: Final[dict[OrderStatus, frozenset[OrderStatus]]] = {
     S.UNKNOWN: frozenset(
         {S.OPEN, S.PARTIALLY_FILLED, S.FILLED, S.PENDING_CANCEL, S.CANCELED, S.REJECTED, S.EXPIRED}
     ),
-    S.CANCELED: frozenset({S.PARTIALLY_FILLED, S.FILLED}),
+    S.CANCELED: frozenset({S.CANCELED, S.FILLED}),
     S.FILLED: frozenset(),
     S.REJECTED: frozenset(),
-    S.EXPIRED: frozenset(),
+    S.EXPIRED: frozenset({S.EXPIRED, S.FILLED}),
 }
 TERMINAL: Final = frozenset({S.FILLED, S.CANCELED, S.REJECTED, S.EXPIRED})
 
@@ -188,7 +189,12 @@ class Order:
             )
         prior = self.avg_fill_price or ZERO
         avg = (prior * self.filled_qty + price * qty) / filled
-        status = OrderStatus.FILLED if filled == self.quantity else OrderStatus.PARTIALLY_FILLED
+        if filled == self.quantity:
+            status = OrderStatus.FILLED
+        elif self.status in (OrderStatus.CANCELED, OrderStatus.EXPIRED):
+            status = self.status  # a late fill: counted, the order stays closed
+        else:
+            status = OrderStatus.PARTIALLY_FILLED
         return self.transition(status, now_ns, filled_qty=filled, avg_fill_price=avg)
 
 
