@@ -1,0 +1,1 @@
+"""Alembic migrations of the store; applied on start by ``app.store.migrate.migrate``."""

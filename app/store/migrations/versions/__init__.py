@@ -1,0 +1,1 @@
+"""Revisions, oldest first: 0001 (journal, portfolio, audit, settings), 0002 (time series)."""

@@ -1,0 +1,80 @@
+"""Repositories: plain functions over a ``Connection``, mapping rows to and from core types.
+
+Run them on the store thread: ``await store.run(save_order, order)``.
+"""
+
+from app.store.repositories.accounts import (
+    create_account,
+    delete_account,
+    get_account,
+    get_account_by_label,
+    list_accounts,
+    update_account,
+)
+from app.store.repositories.audit import append_audit, audit_row, load_audit
+from app.store.repositories.market import (
+    insert_spread_samples,
+    load_spread_samples,
+    spread_sample_row,
+)
+from app.store.repositories.orders import (
+    OPEN_STATUSES,
+    fill_row,
+    load_fills,
+    load_order,
+    load_orders,
+    order_row,
+    save_fill,
+    save_order,
+)
+from app.store.repositories.portfolio import (
+    balance_row,
+    equity_row,
+    equity_snapshots_of,
+    insert_equity_snapshot,
+    load_balances,
+    load_equity_snapshots,
+    load_positions,
+    position_row,
+    upsert_balance,
+    upsert_balances,
+    upsert_position,
+)
+from app.store.repositories.settings import delete_setting, get_setting, set_setting
+
+__all__ = [
+    "OPEN_STATUSES",
+    "append_audit",
+    "audit_row",
+    "balance_row",
+    "create_account",
+    "delete_account",
+    "delete_setting",
+    "equity_row",
+    "equity_snapshots_of",
+    "fill_row",
+    "get_account",
+    "get_account_by_label",
+    "get_setting",
+    "insert_equity_snapshot",
+    "insert_spread_samples",
+    "list_accounts",
+    "load_audit",
+    "load_balances",
+    "load_equity_snapshots",
+    "load_fills",
+    "load_order",
+    "load_orders",
+    "load_positions",
+    "load_spread_samples",
+    "order_row",
+    "position_row",
+    "save_fill",
+    "save_order",
+    "set_setting",
+    "spread_sample_row",
+    "update_account",
+    "upsert_balance",
+    "upsert_balances",
+    "upsert_position",
+]

@@ -1,0 +1,146 @@
+"""The order journal and fills, mapped exactly to ``app.core.orders.Order`` and ``Fill``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, select
+
+from app.core.orders import Fill, Liquidity, Order, OrderStatus, OrderType, Side, TimeInForce
+from app.store.repositories._sql import insert_if_absent, upsert
+from app.store.schema import fills, orders
+
+#: Orders that may still trade at a venue (``OrderStatus.is_open``: not terminal, not NEW).
+OPEN_STATUSES = frozenset(s for s in OrderStatus if s.is_open)
+
+
+def order_row(order: Order) -> dict[str, Any]:
+    return {
+        "client_order_id": order.client_order_id,
+        "venue": order.venue,
+        "symbol": order.symbol,
+        "side": order.side.value,
+        "type": order.type.value,
+        "time_in_force": order.time_in_force.value,
+        "quantity": order.quantity,
+        "price": order.price,
+        "status": order.status.value,
+        "filled_qty": order.filled_qty,
+        "avg_fill_price": order.avg_fill_price,
+        "venue_order_id": order.venue_order_id,
+        "reduce_only": order.reduce_only,
+        "origin": order.origin,
+        "reason": order.reason,
+        "created_ns": order.created_ns,
+        "updated_ns": order.updated_ns,
+    }
+
+
+def order_from_row(row: RowMapping) -> Order:
+    return Order(
+        client_order_id=row["client_order_id"],
+        venue=row["venue"],
+        symbol=row["symbol"],
+        side=Side(row["side"]),
+        type=OrderType(row["type"]),
+        quantity=row["quantity"],
+        price=row["price"],
+        time_in_force=TimeInForce(row["time_in_force"]),
+        reduce_only=bool(row["reduce_only"]),
+        origin=row["origin"],
+        status=OrderStatus(row["status"]),
+        filled_qty=row["filled_qty"],
+        avg_fill_price=row["avg_fill_price"],
+        venue_order_id=row["venue_order_id"],
+        reason=row["reason"],
+        created_ns=row["created_ns"],
+        updated_ns=row["updated_ns"],
+    )
+
+
+def save_order(conn: Connection, order: Order) -> None:
+    """Journal ``order`` as last known: insert, or overwrite the stored version."""
+    upsert(conn, orders, order_row(order), ("client_order_id",))
+
+
+def load_order(conn: Connection, client_order_id: str) -> Order | None:
+    query = select(orders).where(orders.c.client_order_id == client_order_id)
+    row = conn.execute(query).mappings().first()
+    return None if row is None else order_from_row(row)
+
+
+def load_orders(
+    conn: Connection,
+    *,
+    open_only: bool = False,
+    venue: str | None = None,
+    statuses: Iterable[OrderStatus] | None = None,
+) -> list[Order]:
+    """Orders oldest first; ``open_only`` keeps ``OPEN_STATUSES`` (what reconciliation checks)."""
+    query = select(orders).order_by(orders.c.created_ns, orders.c.client_order_id)
+    wanted = None if statuses is None else set(statuses)
+    if open_only:
+        wanted = set(OPEN_STATUSES) if wanted is None else wanted & OPEN_STATUSES
+    if wanted is not None:
+        query = query.where(orders.c.status.in_(sorted(s.value for s in wanted)))
+    if venue is not None:
+        query = query.where(orders.c.venue == venue)
+    return [order_from_row(row) for row in conn.execute(query).mappings()]
+
+
+def fill_row(fill: Fill) -> dict[str, Any]:
+    return {
+        "venue": fill.venue,
+        "trade_id": fill.trade_id,
+        "client_order_id": fill.client_order_id,
+        "venue_order_id": fill.venue_order_id,
+        "symbol": fill.symbol,
+        "side": fill.side.value,
+        "price": fill.price,
+        "qty": fill.qty,
+        "fee": fill.fee,
+        "fee_currency": fill.fee_currency,
+        "liquidity": fill.liquidity.value,
+        "ts_ns": fill.ts_ns,
+    }
+
+
+def fill_from_row(row: RowMapping) -> Fill:
+    return Fill(
+        venue=row["venue"],
+        trade_id=row["trade_id"],
+        client_order_id=row["client_order_id"],
+        symbol=row["symbol"],
+        side=Side(row["side"]),
+        price=row["price"],
+        qty=row["qty"],
+        fee=row["fee"],
+        fee_currency=row["fee_currency"],
+        liquidity=Liquidity(row["liquidity"]),
+        ts_ns=row["ts_ns"],
+        venue_order_id=row["venue_order_id"],
+    )
+
+
+def save_fill(conn: Connection, fill: Fill) -> bool:
+    """Store ``fill``; False (and nothing written) if ``(venue, trade_id)`` is already stored."""
+    return insert_if_absent(conn, fills, fill_row(fill), ("venue", "trade_id"))
+
+
+def load_fills(
+    conn: Connection,
+    *,
+    since_ns: int | None = None,
+    venue: str | None = None,
+    client_order_id: str | None = None,
+) -> list[Fill]:
+    """Fills in time order, from ``since_ns`` inclusive."""
+    query = select(fills).order_by(fills.c.ts_ns, fills.c.venue, fills.c.trade_id)
+    if since_ns is not None:
+        query = query.where(fills.c.ts_ns >= since_ns)
+    if venue is not None:
+        query = query.where(fills.c.venue == venue)
+    if client_order_id is not None:
+        query = query.where(fills.c.client_order_id == client_order_id)
+    return [fill_from_row(row) for row in conn.execute(query).mappings()]

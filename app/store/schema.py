@@ -1,0 +1,167 @@
+"""Every table of the store, in one ``MetaData``: the single source the migrations are checked
+against (``tests/unit/store`` asserts that migrating to head yields exactly this).
+
+Enums are stored as their string values (not database enums), so adding a state needs no
+migration. Money is ``Money`` (exact TEXT); market data (spread samples) is float, as in the
+engine. Nothing here may ever hold a secret: API keys live in the keychain (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Double,
+    Index,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from app.store.types import Id, JsonText, Money, Nanos
+
+#: Deterministic constraint names, so later migrations can address them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("venue", String(64), nullable=False),
+    Column("label", String(128), nullable=False),
+    Column("mode", String(8), nullable=False),
+    Column("sandbox", Boolean, nullable=False),
+    Column("market_type", String(16), nullable=False),
+    Column("default_instruments", JsonText, nullable=False),
+    Column("created_ns", Nanos, nullable=False),
+    UniqueConstraint("label"),
+    CheckConstraint("mode IN ('live', 'paper')", name="mode"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("client_order_id", String(64), primary_key=True),
+    Column("venue", String(64), nullable=False),
+    Column("symbol", String(64), nullable=False),
+    Column("side", String(8), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("time_in_force", String(8), nullable=False),
+    Column("quantity", Money, nullable=False),
+    Column("price", Money, nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("filled_qty", Money, nullable=False),
+    Column("avg_fill_price", Money, nullable=True),
+    Column("venue_order_id", String(128), nullable=True),
+    Column("reduce_only", Boolean, nullable=False),
+    Column("origin", String(128), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("created_ns", Nanos, nullable=False),
+    Column("updated_ns", Nanos, nullable=False),
+    Index(None, "status"),
+    Index(None, "venue", "symbol"),
+)
+
+fills = Table(
+    "fills",
+    metadata,
+    Column("venue", String(64), nullable=False),
+    Column("trade_id", String(128), nullable=False),
+    Column("client_order_id", String(64), nullable=False),
+    Column("venue_order_id", String(128), nullable=True),
+    Column("symbol", String(64), nullable=False),
+    Column("side", String(8), nullable=False),
+    Column("price", Money, nullable=False),
+    Column("qty", Money, nullable=False),
+    Column("fee", Money, nullable=False),
+    Column("fee_currency", String(32), nullable=False),
+    Column("liquidity", String(8), nullable=False),
+    Column("ts_ns", Nanos, nullable=False),
+    PrimaryKeyConstraint("venue", "trade_id"),
+    Index(None, "client_order_id"),
+    Index(None, "ts_ns"),
+)
+
+positions = Table(
+    "positions",
+    metadata,
+    Column("venue", String(64), nullable=False),
+    Column("symbol", String(64), nullable=False),
+    Column("qty", Money, nullable=False),
+    Column("avg_entry", Money, nullable=False),
+    Column("realized_pnl", Money, nullable=False),
+    Column("fees", Money, nullable=False),
+    Column("updated_ns", Nanos, nullable=False),
+    PrimaryKeyConstraint("venue", "symbol"),
+)
+
+balances = Table(
+    "balances",
+    metadata,
+    Column("venue", String(64), nullable=False),
+    Column("asset", String(32), nullable=False),
+    Column("total", Money, nullable=False),
+    Column("locked", Money, nullable=False),
+    Column("updated_ns", Nanos, nullable=False),
+    PrimaryKeyConstraint("venue", "asset"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("ts_ns", Nanos, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("detail", JsonText, nullable=False),
+    Column("trace_id", String(64), nullable=True),
+    Index(None, "ts_ns"),
+    Index(None, "trace_id"),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(128), primary_key=True),
+    Column("value", JsonText, nullable=False),
+    Column("updated_ns", Nanos, nullable=False),
+)
+
+# Revision 0002.
+
+equity_snapshots = Table(
+    "equity_snapshots",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("ts_ns", Nanos, nullable=False),
+    Column("currency", String(32), nullable=False),
+    Column("equity", Money, nullable=False),
+    Column("pnl", Money, nullable=False),
+    Index(None, "ts_ns"),
+)
+
+spread_samples = Table(
+    "spread_samples",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("ts_ns", Nanos, nullable=False),
+    Column("venue", String(64), nullable=False),
+    Column("symbol", String(64), nullable=False),
+    Column("bid", Double, nullable=False),
+    Column("ask", Double, nullable=False),
+    Column("bid_qty", Double, nullable=False),
+    Column("ask_qty", Double, nullable=False),
+    Index(None, "venue", "symbol", "ts_ns"),
+)
