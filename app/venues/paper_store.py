@@ -1,0 +1,290 @@
+"""The paper exchange's own books, apart from the engine's store.
+
+Reconciliation compares the engine's journal with what the venue says; for that to mean anything
+the paper venue must keep its own record, as a real exchange does. One SQLite file can hold several
+paper venues (every row is keyed by venue name). Decimals are stored as TEXT, so nothing is rounded.
+Each ``save`` is one transaction: a crash leaves the state before or after an operation, never half.
+
+Used from the event loop only: calls are synchronous and short (one small transaction each).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from app.core.accounting import Balance, Position
+from app.core.instruments import InstrumentId
+from app.core.orders import Fill, Liquidity, Order, OrderStatus, OrderType, Side, TimeInForce
+
+SCHEMA_VERSION = "1"
+INITIALIZED = "initialized"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS paper_meta (
+    venue TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (venue, key)
+);
+CREATE TABLE IF NOT EXISTS paper_balances (
+    venue TEXT NOT NULL, asset TEXT NOT NULL, total TEXT NOT NULL, locked TEXT NOT NULL,
+    PRIMARY KEY (venue, asset)
+);
+CREATE TABLE IF NOT EXISTS paper_positions (
+    venue TEXT NOT NULL, symbol TEXT NOT NULL, qty TEXT NOT NULL, avg_entry TEXT NOT NULL,
+    realized_pnl TEXT NOT NULL, fees TEXT NOT NULL,
+    PRIMARY KEY (venue, symbol)
+);
+CREATE TABLE IF NOT EXISTS paper_orders (
+    venue TEXT NOT NULL, client_order_id TEXT NOT NULL, symbol TEXT NOT NULL, side TEXT NOT NULL,
+    type TEXT NOT NULL, quantity TEXT NOT NULL, price TEXT, time_in_force TEXT NOT NULL,
+    reduce_only INTEGER NOT NULL, origin TEXT NOT NULL, status TEXT NOT NULL,
+    filled_qty TEXT NOT NULL, avg_fill_price TEXT, venue_order_id TEXT, reason TEXT,
+    created_ns INTEGER NOT NULL, updated_ns INTEGER NOT NULL,
+    seq INTEGER NOT NULL, lock_asset TEXT, lock_amount TEXT NOT NULL, is_open INTEGER NOT NULL,
+    PRIMARY KEY (venue, client_order_id)
+);
+CREATE INDEX IF NOT EXISTS paper_orders_open ON paper_orders (venue, is_open);
+CREATE TABLE IF NOT EXISTS paper_fills (
+    venue TEXT NOT NULL, trade_id TEXT NOT NULL, client_order_id TEXT NOT NULL,
+    symbol TEXT NOT NULL, side TEXT NOT NULL, price TEXT NOT NULL, qty TEXT NOT NULL,
+    fee TEXT NOT NULL, fee_currency TEXT NOT NULL, liquidity TEXT NOT NULL,
+    ts_ns INTEGER NOT NULL, venue_order_id TEXT,
+    PRIMARY KEY (venue, trade_id)
+);
+CREATE INDEX IF NOT EXISTS paper_fills_ts ON paper_fills (venue, ts_ns);
+"""
+
+_ORDER_COLUMNS = (
+    "client_order_id, symbol, side, type, quantity, price, time_in_force, reduce_only, origin, "
+    "status, filled_qty, avg_fill_price, venue_order_id, reason, created_ns, updated_ns, "
+    "seq, lock_asset, lock_amount"
+)
+_FILL_COLUMNS = (
+    "trade_id, client_order_id, symbol, side, price, qty, fee, fee_currency, liquidity, ts_ns, "
+    "venue_order_id"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    """An order as the venue keeps it: its time priority and what it holds locked for its whole
+    quantity (what it holds now is that amount times ``remaining / quantity``)."""
+
+    order: Order
+    seq: int
+    lock_asset: str | None = None
+    lock_amount: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class PaperState:
+    """Everything a paper venue needs to carry on after a restart."""
+
+    totals: dict[str, Decimal]
+    positions: list[Position]
+    open_orders: list[OrderRecord]
+    meta: dict[str, str]
+
+
+def _dec(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+class PaperStateStore:
+    """SQLite tables ``paper_*``; ``":memory:"`` for tests, WAL + synchronous=NORMAL for files."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        if self.path != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(_SCHEMA)
+        self._db.execute(
+            "INSERT OR IGNORE INTO paper_meta VALUES ('', 'schema', ?)", (SCHEMA_VERSION,)
+        )
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> PaperStateStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def load(self, venue: str) -> PaperState | None:
+        """The saved state of ``venue``, or None if it never started."""
+        meta = dict(self._db.execute("SELECT key, value FROM paper_meta WHERE venue = ?", (venue,)))
+        if INITIALIZED not in meta:
+            return None
+        totals = {
+            asset: Decimal(total)
+            for asset, total in self._db.execute(
+                "SELECT asset, total FROM paper_balances WHERE venue = ?", (venue,)
+            )
+        }
+        positions = [
+            Position(InstrumentId(venue, s), Decimal(q), Decimal(e), Decimal(r), Decimal(f))
+            for s, q, e, r, f in self._db.execute(
+                "SELECT symbol, qty, avg_entry, realized_pnl, fees FROM paper_positions "
+                "WHERE venue = ? ORDER BY symbol",
+                (venue,),
+            )
+        ]
+        rows = self._db.execute(
+            f"SELECT {_ORDER_COLUMNS} FROM paper_orders WHERE venue = ? AND is_open = 1 "
+            "ORDER BY seq",
+            (venue,),
+        )
+        return PaperState(totals, positions, [self._record(venue, r) for r in rows], meta)
+
+    def order(self, venue: str, client_order_id: str) -> OrderRecord | None:
+        row = self._db.execute(
+            f"SELECT {_ORDER_COLUMNS} FROM paper_orders WHERE venue = ? AND client_order_id = ?",
+            (venue, client_order_id),
+        ).fetchone()
+        return None if row is None else self._record(venue, row)
+
+    def fills(self, venue: str, since_ns: int = 0, symbol: str | None = None) -> list[Fill]:
+        """Fills at or after ``since_ns``, oldest first."""
+        sql = f"SELECT {_FILL_COLUMNS} FROM paper_fills WHERE venue = ? AND ts_ns >= ?"
+        args: list[object] = [venue, since_ns]
+        if symbol is not None:
+            sql += " AND symbol = ?"
+            args.append(symbol)
+        rows = self._db.execute(sql + " ORDER BY ts_ns, CAST(trade_id AS INTEGER)", args)
+        return [
+            Fill(
+                venue=venue,
+                trade_id=r[0],
+                client_order_id=r[1],
+                symbol=r[2],
+                side=Side(r[3]),
+                price=Decimal(r[4]),
+                qty=Decimal(r[5]),
+                fee=Decimal(r[6]),
+                fee_currency=r[7],
+                liquidity=Liquidity(r[8]),
+                ts_ns=r[9],
+                venue_order_id=r[10],
+            )
+            for r in rows
+        ]
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def save(
+        self,
+        venue: str,
+        *,
+        orders: Iterable[OrderRecord] = (),
+        fills: Iterable[Fill] = (),
+        balances: Iterable[Balance] = (),
+        positions: Iterable[Position] = (),
+        meta: Mapping[str, str] | None = None,
+        replace_account: bool = False,
+    ) -> None:
+        """Write one operation's changes in one transaction.
+
+        ``replace_account`` first drops the venue's balances and positions (a reset), so that
+        ``balances`` and ``positions`` become the whole account.
+        """
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if replace_account:
+                db.execute("DELETE FROM paper_balances WHERE venue = ?", (venue,))
+                db.execute("DELETE FROM paper_positions WHERE venue = ?", (venue,))
+            db.executemany(
+                f"INSERT OR REPLACE INTO paper_orders (venue, {_ORDER_COLUMNS}, is_open) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [self._order_row(venue, r) for r in orders],
+            )
+            db.executemany(
+                f"INSERT OR IGNORE INTO paper_fills (venue, {_FILL_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (venue, f.trade_id, f.client_order_id, f.symbol, f.side.value, str(f.price),
+                     str(f.qty), str(f.fee), f.fee_currency, f.liquidity.value, f.ts_ns,
+                     f.venue_order_id)
+                    for f in fills
+                ],
+            )  # fmt: skip
+            db.executemany(
+                "INSERT OR REPLACE INTO paper_balances VALUES (?, ?, ?, ?)",
+                [(venue, b.asset, str(b.total), str(b.locked)) for b in balances],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO paper_positions VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (venue, p.instrument_id.symbol, str(p.qty), str(p.avg_entry),
+                     str(p.realized_pnl), str(p.fees))
+                    for p in positions
+                ],
+            )  # fmt: skip
+            if meta:
+                db.executemany(
+                    "INSERT OR REPLACE INTO paper_meta VALUES (?, ?, ?)",
+                    [(venue, k, v) for k, v in meta.items()],
+                )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    # -- rows ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _order_row(venue: str, record: OrderRecord) -> tuple[object, ...]:
+        o = record.order
+        return (
+            venue, o.client_order_id, o.symbol, o.side.value, o.type.value, str(o.quantity),
+            None if o.price is None else str(o.price), o.time_in_force.value, int(o.reduce_only),
+            o.origin, o.status.value, str(o.filled_qty),
+            None if o.avg_fill_price is None else str(o.avg_fill_price), o.venue_order_id,
+            o.reason, o.created_ns, o.updated_ns, record.seq, record.lock_asset,
+            str(record.lock_amount), int(o.status.is_open),
+        )  # fmt: skip
+
+    @staticmethod
+    def _record(venue: str, r: tuple[Any, ...]) -> OrderRecord:
+        (cid, symbol, side, type_, qty, price, tif, reduce_only, origin, status, filled, avg,
+         venue_order_id, reason, created, updated, seq, lock_asset, lock_amount) = r  # fmt: skip
+        order = Order(
+            client_order_id=cid,
+            venue=venue,
+            symbol=symbol,
+            side=Side(side),
+            type=OrderType(type_),
+            quantity=Decimal(qty),
+            price=_dec(price),
+            time_in_force=TimeInForce(tif),
+            reduce_only=bool(reduce_only),
+            origin=origin,
+            status=OrderStatus(status),
+            filled_qty=Decimal(filled),
+            avg_fill_price=_dec(avg),
+            venue_order_id=venue_order_id,
+            reason=reason,
+            created_ns=created,
+            updated_ns=updated,
+        )
+        return OrderRecord(order, seq, lock_asset, Decimal(lock_amount))
