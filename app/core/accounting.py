@@ -17,7 +17,7 @@ from app.core.orders import Side
 
 
 def pnl(instrument: Instrument, qty: Decimal, entry: Decimal, exit_: Decimal) -> Decimal:
-    """PnL in the settle currency of ``qty`` (signed) opened at ``entry`` and valued at ``exit_``."""
+    """PnL in the settle currency of signed ``qty`` opened at ``entry``, valued at ``exit_``."""
     if qty == 0:
         return ZERO
     if instrument.inverse:

@@ -1,9 +1,9 @@
 """The order and its lifecycle: one explicit transition table, and nothing else changes a state.
 
 ``UNKNOWN`` means the request was sent and its outcome is not known; such an order is never sent
-again, only settled by asking the venue. A fill may still arrive after ``CANCELED`` or ``EXPIRED`` (the
-cancel raced a match): the order keeps its final state with the fill counted, or becomes ``FILLED``
-when the fill completes it, so a canceled order never looks live again.
+again, only settled by asking the venue. A fill may still arrive after ``CANCELED`` or
+``EXPIRED`` (the cancel raced a match): the order keeps its final state with the fill counted, or
+becomes ``FILLED`` when the fill completes it, so a canceled order never looks live again.
 """
 
 from __future__ import annotations

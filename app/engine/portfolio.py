@@ -78,9 +78,7 @@ class Portfolio:
         bus.subscribe(BalanceChanged, self._on_balance)
         bus.subscribe(PositionChanged, self._on_position)
 
-    def load(
-        self, venue: str, balances: Mapping[str, Balance], positions: list[Position]
-    ) -> None:
+    def load(self, venue: str, balances: Mapping[str, Balance], positions: list[Position]) -> None:
         self.balances[venue] = dict(balances)
         self.positions[venue] = {p.instrument_id.symbol: p for p in positions if p.qty != 0}
 
@@ -129,7 +127,9 @@ class Portfolio:
                 if balance.total:
                     out.setdefault(asset, {})[venue] = balance.total
         for view in self.position_views():
-            inst = self._instruments.get(InstrumentId(view.venue, view.position.instrument_id.symbol))
+            inst = self._instruments.get(
+                InstrumentId(view.venue, view.position.instrument_id.symbol)
+            )
             if inst is None or view.mark is None:
                 continue
             delta = view.position.qty * inst.contract_size
@@ -175,7 +175,9 @@ class Portfolio:
                 if view.unrealized is None:
                     complete = complete and view.position.qty == 0
                     continue
-                inst = self._instruments[InstrumentId(view.venue, view.position.instrument_id.symbol)]
+                inst = self._instruments[
+                    InstrumentId(view.venue, view.position.instrument_id.symbol)
+                ]
                 price = prices.price(inst.settle_currency, currency)
                 if price is None:
                     complete = False

@@ -43,7 +43,7 @@ class MarketSettings(_Section):
     @classmethod
     def _positive(cls, value: float | str) -> float | str:
         if isinstance(value, float) and not 0 < value <= 1_000_000:
-            raise ValueError("speed must be a factor > 0 (1 = real time) or \"max\"")
+            raise ValueError('speed must be a factor > 0 (1 = real time) or "max"')
         return value
 
     @property

@@ -64,7 +64,7 @@ async def test_a_blocked_loop_shows_as_lag() -> None:
     health, _ = make({}, [0])
     task = asyncio.create_task(health.run())
     await asyncio.sleep(0.03)
-    time.sleep(0.08)  # hold the loop, as a slow handler would
+    time.sleep(0.08)  # noqa: ASYNC251 - holds the loop on purpose, as a slow handler would
     await asyncio.sleep(0.03)
     task.cancel()
     lag = health.loop_lag()

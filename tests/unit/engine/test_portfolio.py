@@ -13,9 +13,7 @@ from app.engine.valuation import PriceTable
 D = Decimal
 SPOT = Instrument("a", "BTC/USDT", "BTC", "USDT")
 ETH = Instrument("a", "ETH/USDT", "ETH", "USDT")
-PERP = Instrument(
-    "b", "BTC/USDT:USDT", "BTC", "USDT", kind=InstrumentKind.PERPETUAL, settle="USDT"
-)
+PERP = Instrument("b", "BTC/USDT:USDT", "BTC", "USDT", kind=InstrumentKind.PERPETUAL, settle="USDT")
 INVERSE = Instrument(
     "c",
     "BTC/USD:BTC",

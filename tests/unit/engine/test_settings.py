@@ -77,7 +77,7 @@ def test_negative_starting_balance_is_refused(tmp_path: Path) -> None:
 def test_bad_speed_is_refused(tmp_path: Path, speed: str) -> None:
     f = tmp_path / "s.toml"
     f.write_text(f"[market]\nspeed = {speed}\n")
-    with pytest.raises(SettingsError, match="market.speed"):
+    with pytest.raises(SettingsError, match=r"market\.speed"):
         load_settings(f)
 
 

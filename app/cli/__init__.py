@@ -1,0 +1,1 @@
+"""The ``arbdesk`` command line: the top of the layers, it may wire anything."""

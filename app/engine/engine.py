@@ -1,0 +1,287 @@
+"""The ``Engine`` façade: what the UI, the CLI and the control channel may call.
+
+It wires the services on one event loop, starts and stops them in order, and offers snapshots.
+It runs the same under plain asyncio (headless) and under qasync (GUI): nothing here knows Qt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from app.core.accounting import Balance, Position
+from app.core.bus import EventBus
+from app.core.events import (
+    BalanceChanged,
+    EquityUpdated,
+    FillReceived,
+    OrderUpdated,
+    PositionChanged,
+    VenueState,
+)
+from app.core.instruments import Instrument, InstrumentId
+from app.core.orders import Fill, Order
+from app.core.quotes import Quote
+from app.engine import paths
+from app.engine.health import Health, LoopLag, VenueHealth
+from app.engine.marketdata import MarketData
+from app.engine.portfolio import Exposure, Portfolio, PositionView, Valuation
+from app.engine.settings import Settings
+from app.engine.wiring import Market, build_market
+from app.store import repositories as repo
+from app.store.engine import sqlite_url
+from app.store.schema import equity_snapshots, spread_samples
+from app.store.store import Store
+
+log = logging.getLogger(__name__)
+
+BASELINE_KEY = "portfolio.equity_baseline"
+VENUE_CLOSE_TIMEOUT_S = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSnapshot:
+    """Everything a window shows, copied: holding it keeps no engine internals alive."""
+
+    mode: str
+    running: bool
+    quotes: tuple[Quote, ...]
+    positions: tuple[PositionView, ...]
+    exposures: tuple[Exposure, ...]
+    valuation: Valuation | None
+    venues: tuple[VenueHealth, ...]
+    loop_lag: LoopLag
+
+
+@dataclass
+class _Counters:
+    orders: set[str] = field(default_factory=set)
+    fills: int = 0
+
+
+class _VenueEvents:
+    """Turns what venues report into bus events."""
+
+    def __init__(self, bus: EventBus, counters: _Counters) -> None:
+        self._bus = bus
+        self._counters = counters
+
+    def on_order(self, order: Order) -> None:
+        self._counters.orders.add(order.client_order_id)
+        self._bus.publish(OrderUpdated(order))
+
+    def on_fill(self, fill: Fill) -> None:
+        self._counters.fills += 1
+        self._bus.publish(FillReceived(fill))
+
+    def on_balance(self, venue: str, balance: Balance) -> None:
+        self._bus.publish(BalanceChanged(venue, balance))
+
+    def on_position(self, venue: str, position: Position) -> None:
+        self._bus.publish(PositionChanged(venue, position))
+
+
+class Engine:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        market: Market | None = None,
+        store: Store | None = None,
+        replay_file: str | None = None,
+        duration_s: float | None = None,
+    ) -> None:
+        self.settings = settings
+        self.bus = EventBus()
+        data = paths.data_dir()
+        self.market = market or build_market(
+            settings, data, replay_file=replay_file, duration_s=duration_s
+        )
+        self.store = store or Store(settings.store.url or sqlite_url(data / "arbdesk.sqlite"))
+        self.feed = self.market.feed
+        self.venues = self.market.venues
+        self.clock = self.feed.clock
+        self.instruments: dict[InstrumentId, Instrument] = {
+            inst.id: inst for inst in self.feed.instruments()
+        }
+        md = settings.market_data
+        self.market_data = MarketData(
+            self.bus,
+            self.clock,
+            max_quote_age_ms=md.max_quote_age_ms,
+            check_interval_ms=md.check_interval_ms,
+            spread_sample_interval_ms=md.spread_sample_interval_ms,
+            sampler=self._sample_spreads,
+        )
+        pf = settings.portfolio
+        self.portfolio = Portfolio(
+            self.bus,
+            self.market_data.book,
+            self.instruments,
+            currencies=pf.valuation_currencies,
+            snapshot_abs=pf.equity_snapshot_abs,
+            snapshot_rel=pf.equity_snapshot_rel,
+            on_snapshot=self._store_snapshot,
+        )
+        self.health = Health(
+            self.bus,
+            lag_interval_ms=settings.health.loop_lag_interval_ms,
+            venue_stale_ms=settings.health.venue_stale_ms,
+            last_message_ns=self.market_data.venue_last_message_ns,
+            now_ns=self.clock.now_ns,
+        )
+        self._counters = _Counters()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._feed_task: asyncio.Task[None] | None = None
+        self._started_at = 0.0
+        self._stopped_at: float | None = None
+        self._baseline_saved = False
+        self.running = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.store.open()
+        saved = await self.store.run(lambda c: repo.get_setting(c, BASELINE_KEY))
+        if isinstance(saved, Mapping):
+            self.portfolio.baseline = {k: Decimal(str(v)) for k, v in saved.items()}
+            self._baseline_saved = True
+        listener = _VenueEvents(self.bus, self._counters)
+        for venue in self.venues.values():
+            venue.set_listener(listener)
+            await venue.connect()
+            self.portfolio.load(
+                venue.name, await venue.fetch_balances(), await venue.fetch_positions()
+            )
+        self._started_at = time.perf_counter()
+        self._feed_task = asyncio.create_task(self._run_feed(), name="feed")
+        self._tasks = [
+            asyncio.create_task(self.market_data.run_timer(), name="marketdata-timer"),
+            asyncio.create_task(self.health.run(), name="health"),
+            asyncio.create_task(self._revalue_loop(), name="portfolio"),
+        ]
+        self.running = True
+        log.info(
+            "engine started: %s market, %d venues", self.settings.market.source, len(self.venues)
+        )
+
+    async def _run_feed(self) -> None:
+        try:
+            await self.feed.run(self.market_data.on_quote, self.health.on_status)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("market feed failed")
+            for venue in self.feed.venues():
+                self.health.on_status(venue, VenueState.DOWN, "feed failed")
+            raise
+
+    async def wait_feed_done(self, timeout_s: float | None = None) -> bool:
+        """Wait until the feed ends (a replay's last quote); False on timeout."""
+        if self._feed_task is None:
+            return True
+        done, _ = await asyncio.wait({self._feed_task}, timeout=timeout_s)
+        return bool(done)
+
+    async def stop(self) -> None:
+        """Stop in order: feed, timers, venues (each bounded by a timeout), then the store."""
+        if not self.running:
+            return
+        self.running = False
+        self._stopped_at = time.perf_counter()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.feed.close(), VENUE_CLOSE_TIMEOUT_S)
+        for task in [self._feed_task, *self._tasks]:
+            if task is not None and not task.done():
+                task.cancel()
+        for task in [self._feed_task, *self._tasks]:
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._revalue()
+        for venue in self.venues.values():
+            try:
+                await asyncio.wait_for(venue.close(), VENUE_CLOSE_TIMEOUT_S)
+            except Exception:
+                log.warning("venue %s did not close cleanly", venue.name, exc_info=True)
+        if self.market.paper_store is not None:
+            self.market.paper_store.close()
+        await self._save_baseline()
+        await self.store.close()
+        log.info("engine stopped")
+
+    # -- periodic work -----------------------------------------------------------------------
+
+    async def _revalue_loop(self) -> None:
+        interval = self.settings.portfolio.revalue_interval_ms / 1000
+        while True:
+            await asyncio.sleep(interval)
+            self._revalue()
+            await self._save_baseline()
+
+    def _revalue(self) -> Valuation:
+        return self.portfolio.revalue(self.clock.now_ns())
+
+    async def _save_baseline(self) -> None:
+        baseline = self.portfolio.baseline
+        if baseline is None or self._baseline_saved:
+            return
+        value = {k: str(v) for k, v in baseline.items()}
+        await self.store.run(lambda c: repo.set_setting(c, BASELINE_KEY, value))
+        self._baseline_saved = True
+
+    def _sample_spreads(self, quotes: list[Quote]) -> None:
+        for quote in quotes:
+            self.store.enqueue(spread_samples, repo.spread_sample_row(quote))
+
+    def _store_snapshot(self, event: EquityUpdated) -> None:
+        for snapshot in repo.equity_snapshots_of(event):
+            self.store.enqueue(equity_snapshots, repo.equity_row(snapshot))
+
+    # -- what callers may read ---------------------------------------------------------------
+
+    def snapshot(self) -> EngineSnapshot:
+        return EngineSnapshot(
+            mode=self.settings.mode,
+            running=self.running,
+            quotes=tuple(self.market_data.book),
+            positions=tuple(self.portfolio.position_views()),
+            exposures=tuple(self.portfolio.exposures()),
+            valuation=self.portfolio.last,
+            venues=tuple(self.health.venues()),
+            loop_lag=self.health.loop_lag(),
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """The headless run's JSON report."""
+        end = self._stopped_at or time.perf_counter()
+        duration = max(end - self._started_at, 1e-9) if self._started_at else 0.0
+        stats = self.market_data.stats()
+        valuation = self.portfolio.last or self._revalue()
+        lag = self.health.loop_lag()
+        return {
+            "mode": self.settings.mode,
+            "market": self.settings.market.source,
+            "quotes_total": stats.quotes_total,
+            "quotes_per_venue": dict(sorted(stats.quotes_per_venue.items())),
+            "quote_updates_per_s": round(stats.quotes_total / duration, 1) if duration else 0.0,
+            "stale_events": stats.stale_events,
+            "crossed_quotes": stats.crossed_quotes,
+            "opportunities_per_kind": {},
+            "orders_total": len(self._counters.orders),
+            "fills_total": self._counters.fills,
+            "equity": {c: float(v) for c, v in valuation.equity.items()},
+            "pnl": {c: float(v) for c, v in valuation.pnl.items()},
+            "equity_complete": valuation.complete,
+            "equity_snapshots": self.portfolio.snapshots_taken,
+            "loop_lag_ms": {"p50": round(lag.p50_ms, 3), "p99": round(lag.p99_ms, 3)},
+            "bus_handler_errors": sum(self.bus.errors.values()),
+            "store_rows_written": self.store.rows_written,
+            "duration_s": round(duration, 3),
+        }

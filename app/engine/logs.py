@@ -1,0 +1,44 @@
+"""Logging, configured once at start: a rotating file in the platform's log folder, and stderr."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from pathlib import Path
+
+FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+def configure_logging(level: str, log_dir: Path | None, *, console: bool = True) -> Path | None:
+    """Returns the log file's path, or None when the folder cannot be written (logged once)."""
+    root = logging.getLogger()
+    root.setLevel(level)
+    for handler in list(root.handlers):
+        if getattr(handler, "_arbdesk", False):
+            root.removeHandler(handler)
+            handler.close()
+    formatter = logging.Formatter(FORMAT)
+    handlers: list[logging.Handler] = []
+    if console:
+        handlers.append(logging.StreamHandler())
+    path: Path | None = None
+    problem = ""
+    if log_dir is not None:
+        try:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            path = log_dir / "arbdesk.log"
+            handlers.append(
+                logging.handlers.RotatingFileHandler(
+                    path, maxBytes=5_000_000, backupCount=5, encoding="utf-8"
+                )
+            )
+        except OSError as exc:
+            problem = f"cannot write logs to {log_dir}: {exc.strerror or exc}"
+            path = None
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        handler._arbdesk = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    if problem:
+        logging.getLogger(__name__).warning(problem)
+    return path
