@@ -70,6 +70,7 @@ orders = Table(
     Column("reason", Text, nullable=True),
     Column("created_ns", Nanos, nullable=False),
     Column("updated_ns", Nanos, nullable=False),
+    Column("trace_id", String(64), nullable=True),
     Index(None, "status"),
     Index(None, "venue", "symbol"),
 )
@@ -127,6 +128,8 @@ audit_log = Table(
     Column("action", String(64), nullable=False),
     Column("detail", JsonText, nullable=False),
     Column("trace_id", String(64), nullable=True),
+    Column("prev_hash", String(64), nullable=True),
+    Column("hash", String(64), nullable=True),
     Index(None, "ts_ns"),
     Index(None, "trace_id"),
 )

@@ -16,6 +16,7 @@ from app.store.schema import metadata
 
 REV1_TABLES = {"accounts", "orders", "fills", "positions", "balances", "audit_log", "settings"}
 REV2_TABLES = {"equity_snapshots", "spread_samples"}
+HEAD = "0003"  # the newest file in app/store/migrations/versions
 
 
 def _tables(engine: Engine) -> set[str]:
@@ -28,15 +29,15 @@ def _diff(engine: Engine, target: Any = metadata) -> list[Any]:
         return list(compare_metadata(context, target))
 
 
-def test_head_is_0002() -> None:
-    assert head_revision() == "0002"
+def test_head_is_the_newest_revision() -> None:
+    assert head_revision() == HEAD
 
 
 def test_migrate_empty_file_database_to_head(db_url: str) -> None:
     migrate(db_url)
     engine = create_store_engine(db_url)
     try:
-        assert current_revision(engine) == "0002"
+        assert current_revision(engine) == HEAD
         assert _tables(engine) == REV1_TABLES | REV2_TABLES
         assert _diff(engine) == []
     finally:
@@ -46,7 +47,7 @@ def test_migrate_empty_file_database_to_head(db_url: str) -> None:
 def test_migrate_in_memory_database() -> None:
     engine = create_store_engine("sqlite://")
     migrate(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == HEAD
     assert _tables(engine) == set(metadata.tables)
     assert _diff(engine) == []
 
@@ -79,7 +80,7 @@ def test_upgrade_keeps_rows(db_url: str) -> None:
         )
         conn.execute(text("INSERT INTO settings VALUES ('trading_state', '\"HALTED\"', 3)"))
     migrate(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == HEAD
     assert _tables(engine) == REV1_TABLES | REV2_TABLES
     from app.store.repositories import get_setting, load_order
 
@@ -97,7 +98,7 @@ def test_upgrade_keeps_rows(db_url: str) -> None:
 def test_migrate_is_idempotent_and_downgrades(db_url: str) -> None:
     migrate(db_url)
     migrate(db_url)
-    assert current_revision(db_url) == "0002"
+    assert current_revision(db_url) == HEAD
     downgrade(db_url, "0001")
     engine = create_store_engine(db_url)
     assert _tables(engine) == REV1_TABLES
@@ -113,7 +114,7 @@ def test_migrate_on_an_open_connection(db_url: str) -> None:
     engine = create_store_engine(db_url)
     with engine.begin() as conn:
         migrate(conn)
-        assert current_revision(conn) == "0002"
+        assert current_revision(conn) == HEAD
     assert _tables(engine) == set(metadata.tables)
     engine.dispose()
 
