@@ -9,6 +9,7 @@ from enum import StrEnum
 from app.core.accounting import Balance, Position
 from app.core.orders import Fill, Order
 from app.core.quotes import Quote
+from app.core.trading_state import TradingState
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,5 +90,33 @@ class AlertLevel(StrEnum):
 class Alert:
     level: AlertLevel
     source: str
+    message: str
+    ts_ns: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TradingStateChanged:
+    state: TradingState
+    reason: str
+    ts_ns: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RiskRejected:
+    """A request refused before it could leave: which rule, and the numbers."""
+
+    rule: str
+    message: str
+    venue: str
+    symbol: str
+    origin: str
+    ts_ns: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAnomaly:
+    """A venue report the order's lifecycle does not allow: recorded, never raised."""
+
+    client_order_id: str
     message: str
     ts_ns: int = 0

@@ -118,6 +118,7 @@ class OrderRequest:
     time_in_force: TimeInForce = TimeInForce.GTC
     reduce_only: bool = False
     origin: str = "manual"
+    trace_id: str = ""
 
     def __post_init__(self) -> None:
         if self.quantity <= 0:
@@ -147,6 +148,7 @@ class Order:
     reason: str | None = None
     created_ns: int = 0
     updated_ns: int = 0
+    trace_id: str = ""
 
     @classmethod
     def from_request(cls, request: OrderRequest, client_order_id: str, now_ns: int) -> Order:
@@ -161,6 +163,7 @@ class Order:
             time_in_force=request.time_in_force,
             reduce_only=request.reduce_only,
             origin=request.origin,
+            trace_id=request.trace_id,
             created_ns=now_ns,
             updated_ns=now_ns,
         )

@@ -11,27 +11,26 @@ import contextlib
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from app.core.accounting import Balance, Position
 from app.core.bus import EventBus
-from app.core.events import (
-    BalanceChanged,
-    EquityUpdated,
-    FillReceived,
-    OrderUpdated,
-    PositionChanged,
-    VenueState,
-)
+from app.core.events import Alert, AlertLevel, EquityUpdated, VenueState, VenueStatusChanged
 from app.core.instruments import Instrument, InstrumentId
-from app.core.orders import Fill, Order
+from app.core.orders import Order, OrderRequest
+from app.core.panic import PanicReport
 from app.core.quotes import Quote
+from app.core.trading_state import TradingState
 from app.engine import paths
+from app.engine.audit import AuditLog
 from app.engine.health import Health, LoopLag, VenueHealth
+from app.engine.killswitch import KillSwitch
 from app.engine.marketdata import MarketData
+from app.engine.oms import OrderManager
 from app.engine.portfolio import Exposure, Portfolio, PositionView, Valuation
+from app.engine.reconcile import Reconciler, ReconciliationReport
+from app.engine.risk import CheckResult, RiskEngine
 from app.engine.settings import Settings
 from app.engine.wiring import Market, build_market
 from app.store import repositories as repo
@@ -57,34 +56,6 @@ class EngineSnapshot:
     valuation: Valuation | None
     venues: tuple[VenueHealth, ...]
     loop_lag: LoopLag
-
-
-@dataclass
-class _Counters:
-    orders: set[str] = field(default_factory=set)
-    fills: int = 0
-
-
-class _VenueEvents:
-    """Turns what venues report into bus events."""
-
-    def __init__(self, bus: EventBus, counters: _Counters) -> None:
-        self._bus = bus
-        self._counters = counters
-
-    def on_order(self, order: Order) -> None:
-        self._counters.orders.add(order.client_order_id)
-        self._bus.publish(OrderUpdated(order))
-
-    def on_fill(self, fill: Fill) -> None:
-        self._counters.fills += 1
-        self._bus.publish(FillReceived(fill))
-
-    def on_balance(self, venue: str, balance: Balance) -> None:
-        self._bus.publish(BalanceChanged(venue, balance))
-
-    def on_position(self, venue: str, position: Position) -> None:
-        self._bus.publish(PositionChanged(venue, position))
 
 
 class Engine:
@@ -136,8 +107,38 @@ class Engine:
             last_message_ns=self.market_data.venue_last_message_ns,
             now_ns=self.clock.now_ns,
         )
-        self._counters = _Counters()
-        self._tasks: list[asyncio.Task[None]] = []
+        self.audit = AuditLog(self.store)
+        self.risk = RiskEngine(
+            settings.risk,
+            bus=self.bus,
+            clock=self.clock,
+            store=self.store,
+            audit=self.audit,
+            instruments=self.instruments,
+            book=self.market_data.book,
+            portfolio=self.portfolio,
+            leverage=settings.paper.leverage,
+        )
+        self.oms = OrderManager(
+            bus=self.bus,
+            clock=self.clock,
+            store=self.store,
+            audit=self.audit,
+            risk=self.risk,
+            venues=self.venues,
+            instruments=self.instruments,
+            settings=settings.oms,
+            leverage=settings.paper.leverage,
+        )
+        self.reconciler = Reconciler(self.oms, self.store, self.portfolio)
+        self.killswitch = KillSwitch(
+            bus=self.bus, clock=self.clock, audit=self.audit, risk=self.risk, oms=self.oms
+        )
+        self.last_reconciliation: ReconciliationReport | None = None
+        self.last_panic: PanicReport | None = None
+        self._down: set[str] = set()
+        self.bus.subscribe(VenueStatusChanged, self._on_venue_status)
+        self._tasks: list[asyncio.Task[Any]] = []
         self._feed_task: asyncio.Task[None] | None = None
         self._started_at = 0.0
         self._stopped_at: float | None = None
@@ -152,19 +153,20 @@ class Engine:
         if isinstance(saved, Mapping):
             self.portfolio.baseline = {k: Decimal(str(v)) for k, v in saved.items()}
             self._baseline_saved = True
-        listener = _VenueEvents(self.bus, self._counters)
+        await self.audit.open()
+        await self.risk.load()
+        await self.oms.load()
         for venue in self.venues.values():
-            venue.set_listener(listener)
+            venue.set_listener(self.oms)
             await venue.connect()
-            self.portfolio.load(
-                venue.name, await venue.fetch_balances(), await venue.fetch_positions()
-            )
+        await self.reconcile()
         self._started_at = time.perf_counter()
         self._feed_task = asyncio.create_task(self._run_feed(), name="feed")
         self._tasks = [
             asyncio.create_task(self.market_data.run_timer(), name="marketdata-timer"),
             asyncio.create_task(self.health.run(), name="health"),
             asyncio.create_task(self._revalue_loop(), name="portfolio"),
+            asyncio.create_task(self._risk_loop(), name="risk"),
         ]
         self.running = True
         log.info(
@@ -205,6 +207,7 @@ class Engine:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
         self._revalue()
+        await self.oms.close()
         for venue in self.venues.values():
             try:
                 await asyncio.wait_for(venue.close(), VENUE_CLOSE_TIMEOUT_S)
@@ -215,6 +218,87 @@ class Engine:
         await self._save_baseline()
         await self.store.close()
         log.info("engine stopped")
+
+    # -- orders, risk and the kill switch ----------------------------------------------------
+
+    @property
+    def trading_state(self) -> TradingState:
+        return self.risk.state
+
+    async def submit_order(self, request: OrderRequest) -> Order:
+        """Risk, then the OMS; raises ``OrderRefused`` naming the rule when risk says no."""
+        return await self.oms.submit(request)
+
+    async def submit_manual_order(self, request: OrderRequest) -> Order:
+        return await self.submit_order(replace(request, origin="manual"))
+
+    def preview_order(self, request: OrderRequest) -> list[CheckResult]:
+        """Which risk checks ``request`` would pass or fail now; sends nothing."""
+        return self.risk.preview(request)
+
+    async def cancel_order(self, client_order_id: str, actor: str = "manual") -> Order:
+        return await self.oms.cancel(client_order_id, actor=actor)
+
+    def open_orders(self, venue: str | None = None) -> list[Order]:
+        return self.oms.open_orders(venue)
+
+    async def panic(self, reason: str, flatten: bool = False, actor: str = "user") -> PanicReport:
+        """The kill switch (DESIGN.md): halt, stop bots, cancel and verify, optionally flatten."""
+        self.last_panic = await self.killswitch.panic(reason, flatten=flatten, actor=actor)
+        return self.last_panic
+
+    async def reset_halt(self, *, confirm: bool, actor: str = "user") -> ReconciliationReport:
+        """Leave HALTED, deliberately: a fresh reconciliation first, ACTIVE only if it passes."""
+        if not confirm:
+            raise ValueError("leaving HALTED needs confirm=True")
+        self.audit.record(actor, "reset_requested", {"from": self.risk.persisted_state})
+        report = await self.reconcile(halt_on_mismatch=False)
+        if report.ok:
+            await self.risk.set_state(TradingState.ACTIVE, "reset after reconciliation", actor)
+        else:
+            self.audit.record(actor, "reset_refused", {"problems": report.problems()})
+        return report
+
+    async def reconcile(
+        self, venues: list[str] | None = None, *, halt_on_mismatch: bool = True
+    ) -> ReconciliationReport:
+        """Compare journal and venues; trading is RECONCILING meanwhile, HALTED on a mismatch."""
+        self.risk.set_reconciling(True)
+        try:
+            report = await self.reconciler.run(venues)
+        finally:
+            self.risk.set_reconciling(False)
+        self.last_reconciliation = report
+        self.audit.record(
+            "engine", "reconciliation", {"ok": report.ok, "problems": report.problems()}
+        )
+        if not report.ok:
+            message = "reconciliation failed: " + "; ".join(report.problems())
+            self.bus.publish(Alert(AlertLevel.CRITICAL, "reconciliation", message))
+            if halt_on_mismatch and self.risk.persisted_state is not TradingState.HALTED:
+                await self.risk.set_state(TradingState.HALTED, message, "engine")
+        return report
+
+    def _on_venue_status(self, event: VenueStatusChanged) -> None:
+        if event.state in (VenueState.DOWN, VenueState.CLOSED):
+            self._down.add(event.venue)
+        elif event.state is VenueState.CONNECTED and event.venue in self._down:
+            self._down.discard(event.venue)
+            if event.venue in self.venues and self.running:
+                task = asyncio.create_task(self.reconcile([event.venue]))
+                self._tasks.append(task)
+
+    async def _risk_loop(self) -> None:
+        interval = self.settings.risk.halts.check_interval_ms / 1000
+        while True:
+            await asyncio.sleep(interval)
+            exposed = self.oms.venues_with_open_orders() | {
+                venue for venue, positions in self.portfolio.positions.items() if positions
+            }
+            reason = self.risk.halt_reason(self.portfolio.last, self.health.venues(), exposed)
+            if reason is not None:
+                self.bus.publish(Alert(AlertLevel.CRITICAL, "risk", f"automatic halt: {reason}"))
+                await self.panic(reason, actor="risk")
 
     # -- periodic work -----------------------------------------------------------------------
 
@@ -274,8 +358,10 @@ class Engine:
             "stale_events": stats.stale_events,
             "crossed_quotes": stats.crossed_quotes,
             "opportunities_per_kind": {},
-            "orders_total": len(self._counters.orders),
-            "fills_total": self._counters.fills,
+            "orders_total": len(self.oms.orders),
+            "fills_total": self.oms.fills_total,
+            "trading_state": self.risk.state.value,
+            "risk_rejections": self.risk.stats(),
             "equity": {c: float(v) for c, v in valuation.equity.items()},
             "pnl": {c: float(v) for c, v in valuation.pnl.items()},
             "equity_complete": valuation.complete,

@@ -18,7 +18,7 @@ from app.core.events import BalanceChanged, EquityUpdated, PositionChanged
 from app.core.instruments import Instrument, InstrumentId
 from app.core.money import ZERO, to_decimal
 from app.core.quotes import QuoteBook
-from app.engine.valuation import PriceTable
+from app.engine.valuation import PEGGED, PriceTable
 
 SnapshotSink = Callable[[EquityUpdated], None]
 
@@ -73,6 +73,8 @@ class Portfolio:
         self.positions: dict[str, dict[str, Position]] = {}
         self.baseline: dict[str, Decimal] | None = None
         self.last: Valuation | None = None
+        self.prices: PriceTable | None = None
+        self.gross_exposure = ZERO
         self._last_snapshot: dict[str, Decimal] | None = None
         self.snapshots_taken = 0
         bus.subscribe(BalanceChanged, self._on_balance)
@@ -157,7 +159,7 @@ class Portfolio:
         return out
 
     def valuation(self, now_ns: int) -> Valuation:
-        prices = PriceTable.from_quotes(self._book, self._instruments)
+        prices = self.prices = PriceTable.from_quotes(self._book, self._instruments)
         equity: dict[str, Decimal] = {}
         complete = True
         for currency in self.currencies:
@@ -192,8 +194,17 @@ class Portfolio:
         return self.last
 
     def revalue(self, now_ns: int) -> Valuation:
-        """Value the book and take a snapshot when equity moved past a threshold."""
+        """Value the book, refresh gross exposure (everything but the valuation currency, for
+        risk) and take a snapshot when equity moved past a threshold."""
         valuation = self.valuation(now_ns)
+        self.gross_exposure = sum(
+            (
+                abs(e.value)
+                for e in self.exposures(self.prices)
+                if e.value is not None and PEGGED.get(e.asset, e.asset) not in self.currencies[:1]
+            ),
+            ZERO,
+        )
         if valuation.complete and self._moved(valuation.equity):
             self._last_snapshot = dict(valuation.equity)
             self.snapshots_taken += 1

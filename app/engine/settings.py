@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.engine.risk_settings import OmsSettings, RiskSettings
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -89,6 +91,8 @@ class LoggingSettings(_Section):
 
 
 class Settings(_Section):
+    """Everything configurable; each section validated on its own."""
+
     mode: Literal["paper", "live"] = "paper"
     market: MarketSettings = MarketSettings()
     paper: PaperSettings = PaperSettings()
@@ -99,3 +103,5 @@ class Settings(_Section):
     health: HealthSettings = HealthSettings()
     store: StoreSettings = StoreSettings()
     logging: LoggingSettings = LoggingSettings()
+    risk: RiskSettings = RiskSettings()
+    oms: OmsSettings = OmsSettings()

@@ -148,6 +148,14 @@ class Store:
         job = functools.partial(self._run_sync, fn, *args)
         return await asyncio.get_running_loop().run_in_executor(self._executor, job)
 
+    def submit(self, fn: Callable[[Connection, *Ts], T], *args: *Ts) -> asyncio.Future[T]:
+        """Like ``run``, but handed to the store thread at once, so that writes submitted one
+        after another are applied in that order even when nobody awaits them."""
+        if self._engine is None or self._close_task is not None:
+            raise StoreClosed("the store is not open")
+        job = functools.partial(self._run_sync, fn, *args)
+        return asyncio.get_running_loop().run_in_executor(self._executor, job)
+
     def enqueue(self, table: Table, row: Mapping[str, Any]) -> None:
         """Queue ``row`` for a batched insert into ``table``; never blocks, never raises for a
         full queue (the row is dropped and counted). Rows of one table must have the same keys."""

@@ -11,7 +11,14 @@ from app.store.repositories.accounts import (
     list_accounts,
     update_account,
 )
-from app.store.repositories.audit import append_audit, audit_row, load_audit
+from app.store.repositories.audit import (
+    ChainCheck,
+    append_audit,
+    audit_row,
+    last_audit_hash,
+    load_audit,
+    verify_audit_chain,
+)
 from app.store.repositories.market import (
     insert_spread_samples,
     load_spread_samples,
@@ -44,6 +51,7 @@ from app.store.repositories.settings import delete_setting, get_setting, set_set
 
 __all__ = [
     "OPEN_STATUSES",
+    "ChainCheck",
     "append_audit",
     "audit_row",
     "balance_row",
@@ -58,6 +66,7 @@ __all__ = [
     "get_setting",
     "insert_equity_snapshot",
     "insert_spread_samples",
+    "last_audit_hash",
     "list_accounts",
     "load_audit",
     "load_balances",
@@ -77,4 +86,5 @@ __all__ = [
     "upsert_balance",
     "upsert_balances",
     "upsert_position",
+    "verify_audit_chain",
 ]

@@ -34,6 +34,7 @@ def order_row(order: Order) -> dict[str, Any]:
         "reason": order.reason,
         "created_ns": order.created_ns,
         "updated_ns": order.updated_ns,
+        "trace_id": order.trace_id or None,
     }
 
 
@@ -56,6 +57,7 @@ def order_from_row(row: RowMapping) -> Order:
         reason=row["reason"],
         created_ns=row["created_ns"],
         updated_ns=row["updated_ns"],
+        trace_id=row["trace_id"] or "",
     )
 
 

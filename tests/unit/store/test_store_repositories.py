@@ -6,9 +6,10 @@ import dataclasses
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select, update
 
 from app.core.accounting import Balance, Position
+from app.core.audit_chain import GENESIS
 from app.core.events import EquityUpdated
 from app.core.instruments import InstrumentId
 from app.core.orders import (
@@ -30,7 +31,7 @@ from app.store.records import (
     EquitySnapshot,
     SpreadSample,
 )
-from app.store.schema import accounts, positions
+from app.store.schema import accounts, audit_log, positions
 
 D = Decimal
 
@@ -226,20 +227,40 @@ def test_spread_samples(conn: Connection) -> None:
 
 
 def test_audit(conn: Connection) -> None:
+    assert repo.last_audit_hash(conn) == GENESIS
     first = repo.append_audit(conn, "user", "panic", {"flatten": True, "qty": D("0.1")}, ts_ns=5)
     second = repo.append_audit(conn, "engine", "halt", trace_id="tr-1", ts_ns=6)
-    assert second > first
+    assert repo.last_audit_hash(conn) == second != first
     entries = repo.load_audit(conn)
-    assert [(e.id, e.actor, e.action, e.detail, e.trace_id) for e in entries] == [
-        (first, "user", "panic", {"flatten": True, "qty": "0.1"}, None),
-        (second, "engine", "halt", {}, "tr-1"),
+    assert [(e.actor, e.action, e.detail, e.trace_id) for e in entries] == [
+        ("user", "panic", {"flatten": True, "qty": "0.1"}, None),
+        ("engine", "halt", {}, "tr-1"),
     ]
+    ids = [e.id for e in entries]
     assert [e.action for e in repo.load_audit(conn, since_ns=6)] == ["halt"]
     assert [e.action for e in repo.load_audit(conn, action="panic")] == ["panic"]
-    assert [e.id for e in repo.load_audit(conn, trace_id="tr-1")] == [second]
-    assert [e.id for e in repo.load_audit(conn, limit=1)] == [first]
-    row = repo.audit_row("user", "keys.add", {"label": "main"})
+    assert [e.id for e in repo.load_audit(conn, trace_id="tr-1")] == [ids[1]]
+    assert [e.id for e in repo.load_audit(conn, limit=1)] == [ids[0]]
+    row = repo.audit_row("user", "keys.add", {"label": "main"}, prev_hash=second)
     assert row["ts_ns"] > 0 and row["detail"] == {"label": "main"}
+    assert row["prev_hash"] == second and len(row["hash"]) == 64
+
+
+def test_audit_chain_names_the_first_broken_entry(conn: Connection) -> None:
+    for i in range(5):
+        repo.append_audit(conn, "engine", f"step{i}", {"n": i, "px": D("1.5")}, ts_ns=i + 1)
+    check = repo.verify_audit_chain(conn)
+    assert check.ok and check.entries == 5
+    ids = [e.id for e in repo.load_audit(conn)]
+    conn.execute(
+        update(audit_log).where(audit_log.c.id == ids[2]).values(detail={"n": 99, "px": "1.5"})
+    )
+    check = repo.verify_audit_chain(conn)
+    assert not check.ok and check.first_broken_id == ids[2]
+    assert "content" in check.problem
+    conn.execute(delete(audit_log).where(audit_log.c.id.in_([ids[2], ids[3]])))
+    check = repo.verify_audit_chain(conn)
+    assert check.first_broken_id == ids[4] and "chain" in check.problem
 
 
 def test_settings_json(conn: Connection) -> None:

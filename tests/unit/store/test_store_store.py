@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, event, func, select, text
 
+from app.core.audit_chain import GENESIS
 from app.core.orders import Order, OrderType, Side
 from app.store import Store, StoreClosed, current_revision, head_revision, sqlite_url
 from app.store import repositories as repo
@@ -154,7 +155,10 @@ async def test_enqueue_and_flush_write_exactly_the_rows(store: Store) -> None:
             "pnl": Decimal(0),
         },
     )
-    store.enqueue(audit_log, repo.audit_row("user", "panic", {"qty": Decimal("1.5")}, ts_ns=3))
+    store.enqueue(
+        audit_log,
+        repo.audit_row("user", "panic", {"qty": Decimal("1.5")}, prev_hash=GENESIS, ts_ns=3),
+    )
     assert store.pending == 9
     await store.flush()
     assert store.pending == 0
@@ -267,7 +271,7 @@ async def test_failed_batch_is_counted_retried_once_then_dropped(
     assert "dropped 3 rows for spread_samples after a failed retry" in caplog.text
     # The thread survived: awaited work and other tables still go through.
     assert await store.run(lambda c: 42) == 42
-    store.enqueue(audit_log, repo.audit_row("engine", "still-alive", ts_ns=1))
+    store.enqueue(audit_log, repo.audit_row("engine", "still-alive", prev_hash=GENESIS, ts_ns=1))
     await store.flush()
     assert [a.action for a in await store.run(repo.load_audit)] == ["still-alive"]
     assert store.rows_written == 1
@@ -294,7 +298,7 @@ async def test_a_retry_that_succeeds_writes_the_rows(store: Store) -> None:
 
 async def test_a_bad_row_fails_only_its_own_table(store: Store) -> None:
     store.enqueue(spread_samples, {"ts_ns": 1})  # missing NOT NULL columns
-    store.enqueue(audit_log, repo.audit_row("engine", "ok", ts_ns=1))
+    store.enqueue(audit_log, repo.audit_row("engine", "ok", prev_hash=GENESIS, ts_ns=1))
     await store.flush()
     await store.flush()
     assert (store.rows_written, store.write_errors, store.rows_dropped) == (1, 2, 1)

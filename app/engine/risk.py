@@ -1,0 +1,381 @@
+"""The risk engine: the trading state, the pre-trade gate, and the automatic halts.
+
+The persisted state (ACTIVE / REDUCING / HALTED) is written to the store *before* anyone is told,
+so a crash right after a halt still starts halted. RECONCILING overlays it while the OMS compares
+records with venues. Every rejection names its rule and the numbers and is counted per rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter, deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+from app.core.bus import EventBus
+from app.core.clock import Clock
+from app.core.events import RiskRejected, TradingStateChanged, VenueState
+from app.core.instruments import Instrument, InstrumentId
+from app.core.money import ZERO
+from app.core.orders import OrderRequest
+from app.core.quotes import QuoteBook
+from app.core.token_bucket import TokenBucket
+from app.core.trading_state import TradingState
+from app.engine.audit import AuditLog
+from app.engine.health import VenueHealth
+from app.engine.portfolio import Portfolio, Valuation
+from app.engine.risk_checks import CHECKS, ESSENTIAL_CHECKS, RiskInputs
+from app.engine.risk_settings import RiskLimits, RiskSettings
+from app.store import repositories as repo
+from app.store.store import Store
+
+log = logging.getLogger(__name__)
+
+STATE_KEY = "risk.trading_state"
+DAY_KEY = "risk.day_start"
+PEAK_KEY = "risk.peak_equity"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    rule: str
+    passed: bool
+    message: str = ""
+
+
+class OpenOrders(Protocol):
+    """What the OMS tells risk about orders already out."""
+
+    def open_count(self) -> int: ...
+
+    def open_count_for(self, venue: str, symbol: str) -> int: ...
+
+    def in_flight(self, venue: str) -> Mapping[str, Decimal]: ...
+
+    def venues_with_open_orders(self) -> set[str]: ...
+
+
+class _NoOrders:
+    def open_count(self) -> int:
+        return 0
+
+    def open_count_for(self, venue: str, symbol: str) -> int:
+        return 0
+
+    def in_flight(self, venue: str) -> Mapping[str, Decimal]:
+        return {}
+
+    def venues_with_open_orders(self) -> set[str]:
+        return set()
+
+
+class RiskEngine:
+    def __init__(
+        self,
+        settings: RiskSettings,
+        *,
+        bus: EventBus,
+        clock: Clock,
+        store: Store,
+        audit: AuditLog,
+        instruments: Mapping[InstrumentId, Instrument],
+        book: QuoteBook,
+        portfolio: Portfolio,
+        leverage: Decimal,
+    ) -> None:
+        self.settings = settings
+        self._bus = bus
+        self._clock = clock
+        self._store = store
+        self._audit = audit
+        self._instruments = instruments
+        self._book = book
+        self._portfolio = portfolio
+        self._leverage = leverage
+        self._orders: OpenOrders = _NoOrders()
+        self._persisted = TradingState.ACTIVE
+        self.reason = ""
+        self.reconciling = False
+        self.halting = False  # set by the kill switch before HALTED is persisted
+        self.rejections: Counter[str] = Counter()
+        self._recent_rejections: deque[int] = deque()
+        self._order_buckets: dict[str, TokenBucket] = {}
+        self._cancel_buckets: dict[str, TokenBucket] = {}
+        self._recent_orders: dict[tuple[str, str, str, Decimal, Decimal | None], int] = {}
+        self._limits_cache: dict[str, RiskLimits] = {}
+        self._down_since: dict[str, int] = {}
+        self._day: tuple[str, Decimal] | None = None
+        self._peak: Decimal | None = None
+
+    def attach(self, orders: OpenOrders) -> None:
+        self._orders = orders
+
+    # -- state ---------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> TradingState:
+        if self.halting or self._persisted is TradingState.HALTED:
+            return TradingState.HALTED
+        if self.reconciling:
+            return TradingState.RECONCILING
+        return self._persisted
+
+    @property
+    def persisted_state(self) -> TradingState:
+        return self._persisted
+
+    async def load(self) -> None:
+        saved = await self._store.run(repo.get_setting, STATE_KEY)
+        if isinstance(saved, Mapping):
+            self._persisted = TradingState(str(saved.get("state", "ACTIVE")))
+            self.reason = str(saved.get("reason", ""))
+        day = await self._store.run(repo.get_setting, DAY_KEY)
+        if isinstance(day, Mapping):
+            self._day = (str(day["day"]), Decimal(str(day["equity"])))
+        peak = await self._store.run(repo.get_setting, PEAK_KEY)
+        if peak is not None:
+            self._peak = Decimal(str(peak))
+
+    async def set_state(self, state: TradingState, reason: str, actor: str = "engine") -> None:
+        """Persist first, then tell everyone."""
+        if state is TradingState.RECONCILING:
+            raise ValueError("RECONCILING is shown, never persisted")
+        now = self._clock.now_ns()
+        value = {"state": state.value, "reason": reason, "ts_ns": now}
+        await self._store.run(repo.set_setting, STATE_KEY, value)
+        before = self._persisted
+        self._persisted = state
+        self.halting = False
+        self.reason = reason
+        self._audit.record(actor, "trading_state", {"from": before, "to": state, "reason": reason})
+        log.warning("trading state %s -> %s: %s", before, state, reason)
+        self._bus.publish(TradingStateChanged(self.state, reason, now))
+
+    def set_reconciling(self, on: bool) -> None:
+        if on != self.reconciling:
+            self.reconciling = on
+            self._bus.publish(
+                TradingStateChanged(self.state, "reconciliation", self._clock.now_ns())
+            )
+
+    # -- the gate ------------------------------------------------------------------------------
+
+    def limits_for(self, origin: str) -> RiskLimits:
+        cached = self._limits_cache.get(origin)
+        if cached is not None:
+            return cached
+        limits = self.settings.limits
+        bot = origin.split(":", 1)[1] if origin.startswith("bot:") else None
+        override = self.settings.per_bot.get(bot) if bot else None
+        if override is not None:
+            changes = {k: v for k, v in override.model_dump().items() if v is not None}
+            limits = limits.model_copy(update=changes)
+        self._limits_cache[origin] = limits
+        return limits
+
+    def _inputs(self, request: OrderRequest, now_ns: int) -> RiskInputs:
+        venue, symbol = request.venue, request.symbol
+        inst = self._instruments.get(InstrumentId(venue, symbol))
+        prices = self._portfolio.prices
+        to_val = None
+        if inst is not None:
+            to_val = (
+                Decimal(1)
+                if inst.quote == self._portfolio.currencies[0]
+                else (prices.price(inst.quote, self._portfolio.currencies[0]) if prices else None)
+            )
+        return RiskInputs(
+            request=request,
+            limits=self.limits_for(request.origin),
+            state=self.state,
+            instrument=inst,
+            quote=self._book.get(venue, symbol),
+            now_ns=now_ns,
+            to_valuation=to_val,
+            position=self._portfolio.positions.get(venue, {}).get(symbol),
+            balances=self._portfolio.balances.get(venue, {}),
+            gross_exposure=self._portfolio.gross_exposure,
+            open_orders=self._orders.open_count(),
+            open_orders_instrument=self._orders.open_count_for(venue, symbol),
+            reserved=self._orders.in_flight(venue),
+            leverage=self._leverage,
+        )
+
+    def check(self, request: OrderRequest) -> Rejection | None:
+        """The gate every order passes; a passing order takes a token of its venue's rate.
+
+        The kill switch's own reduce-only orders pass only the essential checks: a limit meant
+        to cap new risk must never keep a position from being closed.
+        """
+        now = self._clock.now_ns()
+        inputs = self._inputs(request, now)
+        if request.origin == "panic" and request.reduce_only:
+            for rule, check in ESSENTIAL_CHECKS:
+                message = check(inputs)
+                if message is not None:
+                    return self._reject(request, rule, message, now)
+            return None
+        for rule, check in CHECKS:
+            message = check(inputs)
+            if message is not None:
+                return self._reject(request, rule, message, now)
+        key = (request.venue, request.symbol, request.side.value, request.quantity, request.price)
+        window = inputs.limits.duplicate_window_ms * 1_000_000
+        last = self._recent_orders.get(key)
+        if window and last is not None and now - last < window:
+            ms = (now - last) / 1e6
+            return self._reject(
+                request,
+                "duplicate_order",
+                f"same order {ms:.0f} ms ago (window {inputs.limits.duplicate_window_ms} ms)",
+                now,
+            )
+        bucket = self._bucket(self._order_buckets, request.venue, inputs.limits, now, cancel=False)
+        if not bucket.try_take(now):
+            rate = inputs.limits.order_rate_per_s
+            return self._reject(
+                request, "order_rate", f"over {rate:g} orders/s on {request.venue}", now
+            )
+        if window:
+            self._recent_orders[key] = now
+            if len(self._recent_orders) > 4096:
+                self._forget_old_orders(now, window)
+        return None
+
+    def preview(self, request: OrderRequest) -> list[CheckResult]:
+        """Every check's verdict, for the order ticket; changes nothing, counts nothing."""
+        inputs = self._inputs(request, self._clock.now_ns())
+        results = []
+        for rule, check in CHECKS:
+            message = check(inputs)
+            results.append(CheckResult(rule, message is None, message or ""))
+        return results
+
+    def check_cancel(self, venue: str) -> Rejection | None:
+        now = self._clock.now_ns()
+        limits = self.settings.limits
+        if not self._bucket(self._cancel_buckets, venue, limits, now, cancel=True).try_take(now):
+            self.rejections["cancel_rate"] += 1
+            return Rejection(
+                "cancel_rate", f"over {limits.cancel_rate_per_s:g} cancels/s on {venue}"
+            )
+        return None
+
+    def note_venue_rejection(self, venue: str, symbol: str, origin: str, reason: str) -> None:
+        """A venue's own refusal also counts towards a storm of rejections."""
+        now = self._clock.now_ns()
+        self.rejections["venue_rejected"] += 1
+        self._recent_rejections.append(now)
+        self._bus.publish(RiskRejected("venue_rejected", reason, venue, symbol, origin, now))
+
+    def _reject(self, request: OrderRequest, rule: str, message: str, now: int) -> Rejection:
+        self.rejections[rule] += 1
+        self._recent_rejections.append(now)
+        self._audit.record(
+            request.origin,
+            "risk_rejected",
+            {"rule": rule, "message": message, "venue": request.venue, "symbol": request.symbol},
+            trace_id=request.trace_id or None,
+            ts_ns=now,
+        )
+        self._bus.publish(
+            RiskRejected(rule, message, request.venue, request.symbol, request.origin, now)
+        )
+        return Rejection(rule, message)
+
+    def _bucket(
+        self,
+        buckets: dict[str, TokenBucket],
+        venue: str,
+        limits: RiskLimits,
+        now: int,
+        *,
+        cancel: bool,
+    ) -> TokenBucket:
+        bucket = buckets.get(venue)
+        if bucket is None:
+            rate, burst = (
+                (limits.cancel_rate_per_s, limits.cancel_burst)
+                if cancel
+                else (limits.order_rate_per_s, limits.order_burst)
+            )
+            bucket = buckets[venue] = TokenBucket(rate, burst, now)
+        return bucket
+
+    def _forget_old_orders(self, now: int, window: int) -> None:
+        self._recent_orders = {k: t for k, t in self._recent_orders.items() if now - t < window}
+
+    # -- automatic halts -----------------------------------------------------------------------
+
+    def halt_reason(
+        self, valuation: Valuation | None, venues: list[VenueHealth], exposed_venues: set[str]
+    ) -> str | None:
+        """Why trading must halt now, or None. Also keeps the day's start and the peak."""
+        if self._persisted is TradingState.HALTED:
+            return None
+        now = self._clock.now_ns()
+        halts = self.settings.halts
+        window = int(halts.reject_storm_window_s * 1e9)
+        recent = self._recent_rejections
+        while recent and now - recent[0] > window:
+            recent.popleft()
+        if len(recent) >= halts.reject_storm_count:
+            return (
+                f"rejection storm: {len(recent)} rejections in {halts.reject_storm_window_s:g} s "
+                f"(limit {halts.reject_storm_count})"
+            )
+        for venue in venues:
+            down = venue.state in (VenueState.DOWN, VenueState.STALE)
+            if not down:
+                self._down_since.pop(venue.venue, None)
+                continue
+            since = self._down_since.setdefault(venue.venue, now)
+            if venue.venue in exposed_venues and (now - since) / 1e9 >= halts.venue_down_halt_s:
+                return (
+                    f"venue {venue.venue} {venue.state} for {(now - since) / 1e9:.0f} s "
+                    f"with exposure open (limit {halts.venue_down_halt_s:g} s)"
+                )
+        if valuation is None or not valuation.complete:
+            return None
+        equity = valuation.equity[self._portfolio.currencies[0]]
+        day = dt.datetime.fromtimestamp(now / 1e9, dt.UTC).date().isoformat()
+        if self._day is None or self._day[0] != day:
+            self._day = (day, equity)
+            self._persist_later(DAY_KEY, {"day": day, "equity": str(equity)})
+        if self._peak is None or equity > self._peak:
+            self._peak = equity
+            self._persist_later(PEAK_KEY, str(equity))
+        loss = self._day[1] - equity
+        if loss >= halts.daily_loss_limit:
+            return f"daily loss {loss:,.2f} reached the limit {halts.daily_loss_limit:,}"
+        if self._peak > 0:
+            drawdown = (self._peak - equity) / self._peak * 100
+            if drawdown >= halts.max_drawdown_pct:
+                return (
+                    f"drawdown {drawdown:.2f}% from peak {self._peak:,.2f} "
+                    f"reached the limit {halts.max_drawdown_pct}%"
+                )
+        return None
+
+    def _persist_later(self, key: str, value: Any) -> None:
+        if self._store.is_open:
+            self._store.submit(repo.set_setting, key, value)
+
+    def stats(self) -> dict[str, int]:
+        return dict(self.rejections)
+
+    @property
+    def day_start_equity(self) -> Decimal:
+        return self._day[1] if self._day else ZERO

@@ -1,0 +1,163 @@
+"""The pre-trade gate: each named rule refuses with its numbers, and counts per rule."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from app.core.events import RiskRejected, TradingStateChanged
+from app.core.orders import OrderRequest, OrderStatus, OrderType, Side, TimeInForce
+from app.core.trading_state import TradingState
+from app.engine.oms import OrderRefused
+
+from .conftest import MakeEngine
+
+D = Decimal
+
+
+def buy(qty: str = "0.01", price: str | None = "49900", **kw: object) -> OrderRequest:
+    kind = OrderType.LIMIT if price is not None else OrderType.MARKET
+    args: dict[str, object] = {
+        "venue": "sim-a",
+        "symbol": "BTC/USDT",
+        "side": Side.BUY,
+        "quantity": D(qty),
+        "price": D(price) if price is not None else None,
+        "type": kind,
+    }
+    args.update(kw)
+    return OrderRequest(**args)  # type: ignore[arg-type]
+
+
+async def refused(engine: object, request: OrderRequest) -> str:
+    with pytest.raises(OrderRefused) as err:
+        await engine.submit_order(request)  # type: ignore[attr-defined]
+    return f"{err.value.rejection.rule}|{err.value.rejection.message}"
+
+
+async def test_a_good_order_passes_every_check_and_rests(make_engine: MakeEngine) -> None:
+    engine, _ = await make_engine()
+    assert all(r.passed for r in engine.preview_order(buy()))
+    order = await engine.submit_order(buy())
+    assert order.status is OrderStatus.OPEN
+    assert order.client_order_id.startswith("AD") and order.client_order_id.isalnum()
+    assert engine.open_orders("sim-a") == [order]
+
+
+@pytest.mark.parametrize(
+    ("request_", "rule", "words"),
+    [
+        (buy(symbol="DOGE/USDT"), "instrument_tradable", "not an instrument of sim-a"),
+        (buy(price="60000"), "price_band", "+2000 bps from mid 50000.5 (band 300 bps)"),
+        (buy(price="49900.001"), "venue_minimums", "not a multiple of the tick 0.01"),
+        (buy(qty="0.000015"), "venue_minimums", "not a multiple of the step"),
+        (buy(qty="0.00001"), "venue_minimums", "below the minimum 5"),
+        (buy(qty="1.5"), "max_order_notional", "74,850.00 exceeds the limit 50,000"),
+        (buy(qty="0.9"), "enough_balance", "insufficient USDT on sim-a"),
+        (buy(reduce_only=True), "instrument_tradable", "reduce-only is for derivatives"),
+    ],
+)
+async def test_each_rule_refuses_with_its_numbers(
+    make_engine: MakeEngine, request_: OrderRequest, rule: str, words: str
+) -> None:
+    engine, _ = await make_engine(paper={"starting_balances": {"USDT": 40_000, "BTC": 1}})
+    seen: list[RiskRejected] = []
+    engine.bus.subscribe(RiskRejected, seen.append)
+    text = await refused(engine, request_)
+    assert text.startswith(rule + "|")
+    assert words in text
+    assert engine.risk.stats()[rule] == 1
+    assert [e.rule for e in seen] == [rule]
+    assert engine.open_orders() == []
+
+
+async def test_stale_quote_is_refused(make_engine: MakeEngine) -> None:
+    engine, feed = await make_engine()
+    feed.advance(4)
+    text = await refused(engine, buy())
+    assert text.startswith("quote_fresh|quote is 4")
+    assert "max 3000 ms" in text
+
+
+async def test_position_and_gross_limits(make_engine: MakeEngine) -> None:
+    engine, _ = await make_engine(
+        risk={"limits": {"max_position_notional": 60_000, "max_gross_exposure": 120_000}}
+    )
+    # 1 BTC already held at ~50k: 0.3 more would make a 65k position
+    assert (await refused(engine, buy(qty="0.3"))).startswith("max_position_notional|")
+    engine.portfolio.gross_exposure = D(115_000)
+    assert (await refused(engine, buy(qty="0.2"))).startswith("max_gross_exposure|")
+
+
+async def test_open_order_limits_global_and_per_instrument(make_engine: MakeEngine) -> None:
+    engine, _ = await make_engine(
+        risk={"limits": {"max_open_orders": 3, "max_open_orders_per_instrument": 2}}
+    )
+    await engine.submit_order(buy(price="49900"))
+    await engine.submit_order(buy(price="49800"))
+    assert "2 orders open on BTC/USDT (limit 2)" in await refused(engine, buy(price="49700"))
+    await engine.submit_order(buy(symbol="ETH/USDT", qty="0.01", price="2990"))
+    assert "3 orders open (limit 3)" in await refused(engine, buy(symbol="ETH/USDT", price="2980"))
+
+
+async def test_duplicate_and_rate_limits(make_engine: MakeEngine) -> None:
+    engine, feed = await make_engine(
+        risk={"limits": {"order_rate_per_s": 1, "order_burst": 2, "duplicate_window_ms": 500}}
+    )
+    await engine.submit_order(buy(price="49900"))
+    assert (await refused(engine, buy(price="49900"))).startswith("duplicate_order|")
+    await engine.submit_order(buy(price="49800"))
+    assert (await refused(engine, buy(price="49700"))).startswith("order_rate|over 1 orders/s")
+    feed.advance(1.1)
+    feed.push("sim-a", "BTC/USDT", 50_000.0, 50_001.0)
+    await engine.submit_order(buy(price="49700"))
+
+
+async def test_per_bot_limits_override_the_global_ones(make_engine: MakeEngine) -> None:
+    engine, _ = await make_engine(risk={"per_bot": {"grid1": {"max_order_notional": 100}}})
+    text = await refused(engine, buy(origin="bot:grid1"))
+    assert text.startswith("max_order_notional|") and "limit 100" in text
+    await engine.submit_order(buy(origin="bot:other"))
+
+
+async def test_halted_allows_only_reduce_only_and_reducing_only_reductions(
+    make_engine: MakeEngine,
+) -> None:
+    engine, feed = await make_engine()
+    perp = {"symbol": "BTC/USDT:USDT", "price": None, "type": OrderType.MARKET}
+    long = await engine.submit_order(buy(qty="0.1", time_in_force=TimeInForce.IOC, **perp))
+    assert long.status is OrderStatus.FILLED
+    await engine.risk.set_state(TradingState.REDUCING, "test")
+    assert (await refused(engine, buy(qty="0.1", **perp))).startswith("trading_state|")
+    smaller = await engine.submit_order(buy(qty="0.05", side=Side.SELL, **perp))
+    assert smaller.status is OrderStatus.FILLED
+    await engine.risk.set_state(TradingState.HALTED, "test")
+    assert "HALTED" in await refused(engine, buy(qty="0.01", side=Side.SELL, **perp))
+    feed.advance(1)  # past the duplicate-order window
+    feed.push("sim-a", "BTC/USDT:USDT", 50_010.0, 50_010.5)
+    closing = await engine.submit_order(buy(qty="0.05", side=Side.SELL, reduce_only=True, **perp))
+    assert closing.status is OrderStatus.FILLED
+
+
+async def test_state_is_persisted_before_it_is_announced(make_engine: MakeEngine) -> None:
+    engine, _ = await make_engine()
+    seen: list[TradingState] = []
+
+    def on_change(event: TradingStateChanged) -> None:
+        seen.append(event.state)
+        assert engine.risk.persisted_state is event.state
+
+    engine.bus.subscribe(TradingStateChanged, on_change)
+    await engine.risk.set_state(TradingState.REDUCING, "because")
+    assert seen == [TradingState.REDUCING]
+    with pytest.raises(ValueError, match="never persisted"):
+        await engine.risk.set_state(TradingState.RECONCILING, "no")
+
+
+async def test_preview_counts_nothing(make_engine: MakeEngine) -> None:
+    engine, _ = await make_engine()
+    results = {r.rule: r for r in engine.preview_order(buy(price="60000"))}
+    assert not results["price_band"].passed and "bps from mid" in results["price_band"].message
+    assert results["trading_state"].passed
+    assert engine.risk.stats() == {}
