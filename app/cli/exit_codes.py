@@ -5,3 +5,14 @@ FAILED = 1  # ran, but something went wrong while running
 USAGE = 2  # bad command-line arguments (argparse's own code)
 BAD_SETTINGS = 3  # the settings file is invalid
 BAD_DATA = 4  # a data file is missing or malformed
+
+# ``panic``, ``status`` and ``audit verify`` use their own three:
+CLEAN = 0  # panic: nothing is left open; audit verify: the chain holds
+NOT_CLEAN = 1  # panic: something is still open (listed); audit verify: a broken link (named)
+COULD_NOT_RUN = 2  # the command could not do its job at all (the message says why)
+
+# ``keys`` (accounts and API keys) adds these to the common ones above:
+KEY_CHECK_FAILED = 5  # the exchange refused the key, or could not be reached to check it
+CREDENTIALS = 6  # the keychain or vault cannot be used: wrong passphrase, damaged vault, locked
+NO_ACCOUNT = 7  # no account has that label
+ABORTED = 8  # the user declined a confirmation, or ended a prompt (Ctrl-C, Ctrl-D)

@@ -16,6 +16,7 @@ import sys
 from typing import Any
 
 from app.cli import exit_codes
+from app.control.server import ControlServer
 from app.engine import paths
 from app.engine.engine import Engine
 from app.engine.logs import configure_logging
@@ -73,13 +74,20 @@ async def run(engine: Engine) -> dict[str, Any]:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     await engine.start()
+    control = ControlServer(engine)
     try:
+        try:
+            await control.start()
+        except Exception:
+            # the run goes on (SIGTERM still stops it); the log says why there is no channel
+            log.exception("the control channel could not start")
         stopper = asyncio.create_task(stop.wait())
         feed = asyncio.create_task(engine.wait_feed_done())
         await asyncio.wait({stopper, feed}, return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()
         feed.cancel()
     finally:
+        await control.close()
         await engine.stop()
     return engine.summary()
 

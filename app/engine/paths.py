@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import platformdirs
@@ -33,6 +34,21 @@ def config_dir() -> Path:
 def log_dir() -> Path:
     home = _home()
     return home / "logs" if home else Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+def runtime_dir() -> Path:
+    """Where the running app leaves its control endpoint (``control.json``): per user, private.
+
+    Without ``XDG_RUNTIME_DIR`` on Linux/BSD, platformdirs falls back to a folder under the shared
+    ``/tmp``, which another user could create first; the data folder is used instead.
+    """
+    home = _home()
+    if home:
+        return home / "run"
+    unix = os.name == "posix" and sys.platform != "darwin"
+    if unix and not os.environ.get("XDG_RUNTIME_DIR"):
+        return data_dir() / "run"
+    return Path(platformdirs.user_runtime_dir(APP_NAME, appauthor=False))
 
 
 def settings_file() -> Path:

@@ -1,0 +1,163 @@
+"""The control server a running instance keeps open, so a shell can panic it or ask its status.
+
+Loopback only, on a port the OS picks; the port and a fresh random token go to the endpoint file
+(``endpoint.py``). A request without the right token is refused (compared in constant time) and
+the connection closed. Requests are bounded in size and in the time they may take to arrive, so
+a stray client can neither fill memory nor hold a handler open. A panic runs to its end even if
+the asking shell goes away: stopping half-way would leave the venues in an unknown state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.control import endpoint as ep
+from app.control.protocol import HOST, MAX_LINE_BYTES, UNAUTHORIZED, decode, encode, panic_dict
+from app.engine.status import status_of
+
+if TYPE_CHECKING:
+    from app.engine.engine import Engine
+
+log = logging.getLogger(__name__)
+
+READ_TIMEOUT_S = 5.0
+WRITE_TIMEOUT_S = 5.0
+CLOSE_GRACE_S = 30.0  # how long close() lets a running panic finish
+DEFAULT_REASON = "arbdesk panic"
+MAX_REASON = 500
+
+
+class ControlServer:
+    def __init__(self, engine: Engine, *, path: Path | None = None) -> None:
+        self._engine = engine
+        self.path = path if path is not None else ep.default_path()
+        self._server: asyncio.Server | None = None
+        self._endpoint: ep.Endpoint | None = None
+        self._handlers: set[asyncio.Task[Any]] = set()
+
+    @property
+    def port(self) -> int:
+        if self._endpoint is None:
+            raise RuntimeError("the control server is not started")
+        return self._endpoint.port
+
+    async def start(self) -> None:
+        """Listen, then publish the endpoint file (a client finding it can connect at once)."""
+        if self._server is not None:
+            return
+        self._warn_if_other_instance()
+        server = await asyncio.start_server(self._handle, HOST, 0, limit=MAX_LINE_BYTES)
+        port = int(server.sockets[0].getsockname()[1])
+        endpoint = ep.Endpoint(port, ep.new_token(), os.getpid())
+        try:
+            ep.write(self.path, endpoint)
+        except BaseException:
+            server.close()
+            await server.wait_closed()
+            raise
+        self._server, self._endpoint = server, endpoint
+        log.info("control channel on %s:%d", HOST, port)
+
+    async def close(self) -> None:
+        """Remove the endpoint file (if still ours), stop listening, let a panic finish."""
+        server, endpoint = self._server, self._endpoint
+        if server is None or endpoint is None:
+            return
+        self._server = None
+        ep.remove_if_ours(self.path, endpoint)
+        server.close()
+        if self._handlers:
+            _, pending = await asyncio.wait(set(self._handlers), timeout=CLOSE_GRACE_S)
+            for task in pending:
+                task.cancel()
+        await server.wait_closed()
+        log.info("control channel closed")
+
+    def _warn_if_other_instance(self) -> None:
+        with contextlib.suppress(ep.EndpointError):
+            other = ep.read(self.path)
+            if other.pid != os.getpid() and ep.process_alive(other.pid):
+                log.warning(
+                    "another instance (pid %d) seems to run with the same endpoint file; "
+                    "this one takes it over",
+                    other.pid,
+                )
+
+    # -- one connection ------------------------------------------------------------------------
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
+        try:
+            answer = await self._answer(reader)
+            writer.write(encode(answer))
+            await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT_S)
+        except (ConnectionError, TimeoutError):
+            pass  # the client went away; nothing to tell it
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError, TimeoutError):
+                await asyncio.wait_for(writer.wait_closed(), WRITE_TIMEOUT_S)
+            if task is not None:
+                self._handlers.discard(task)
+
+    async def _answer(self, reader: asyncio.StreamReader) -> dict[str, Any]:
+        try:
+            line = await asyncio.wait_for(reader.readline(), READ_TIMEOUT_S)
+        except TimeoutError:
+            return _error("no request within the time allowed")
+        except ValueError:  # longer than the stream's limit
+            return _error(f"request longer than {MAX_LINE_BYTES} bytes")
+        try:
+            request = decode(line)
+        except ValueError:
+            return _error("a request is one JSON object on one line")
+        if not self._authorized(request.get("token")):
+            log.warning("control: a request without the right token was refused")
+            return _error(UNAUTHORIZED)
+        command, args = request.get("command"), request.get("args") or {}
+        if not isinstance(args, dict):
+            return _error("args must be an object")
+        try:
+            if command == "ping":
+                return _ok({"pid": os.getpid()})
+            if command == "status":
+                return _ok({**status_of(self._engine), "pid": os.getpid()})
+            if command == "panic":
+                return _ok(await self._panic(args))
+        except Exception as exc:
+            log.exception("control: %s failed", command)
+            return _error(f"{command} failed: {exc}")
+        return _error(f"unknown command {command!r}")
+
+    def _authorized(self, token: object) -> bool:
+        expected = self._endpoint.token if self._endpoint is not None else ""
+        if not isinstance(token, str) or not expected:
+            return False
+        return hmac.compare_digest(token.encode(), expected.encode())
+
+    async def _panic(self, args: dict[str, Any]) -> dict[str, Any]:
+        flatten = args.get("flatten", False) is True
+        reason = args.get("reason")
+        reason = reason[:MAX_REASON] if isinstance(reason, str) and reason else DEFAULT_REASON
+        # shielded: a client that disconnects or a close() must not cut the panic in half
+        report = await asyncio.shield(self._engine.panic(reason, flatten=flatten, actor="cli"))
+        out = panic_dict(report)
+        out["trading_state"] = self._engine.trading_state.value
+        out["pid"] = os.getpid()
+        return out
+
+
+def _ok(result: dict[str, Any]) -> dict[str, Any]:
+    return {"ok": True, "result": result}
+
+
+def _error(message: str) -> dict[str, Any]:
+    return {"ok": False, "error": message}
