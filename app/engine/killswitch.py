@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 
 from app.core.bus import EventBus
 from app.core.clock import Clock
-from app.core.orders import OrderRequest, OrderType, Side, TimeInForce
+from app.core.orders import OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from app.core.panic import PanicReport, VenuePanicResult
 from app.core.trading_state import TradingState
 from app.engine.audit import AuditLog
@@ -133,7 +133,7 @@ class KillSwitch:
                     break
             await asyncio.sleep(delay)
             delay *= 2
-        await self._settle_journal(name)
+        canceled |= await self._settle_journal(name)
         self._audit.record(
             "engine",
             "panic_cancel",
@@ -152,13 +152,19 @@ class KillSwitch:
             tuple(errors),
         )
 
-    async def _settle_journal(self, name: str) -> None:
-        """Orders our journal still calls open that the venue no longer lists: ask for each."""
+    async def _settle_journal(self, name: str) -> set[str]:
+        """Orders our journal still calls open that the venue no longer lists: ask for each.
+        Returns those the venue has canceled (a cancel-all whose answer was lost)."""
+        canceled: set[str] = set()
         for order in self._oms.open_orders(name):
             try:
-                await self._oms.refresh(order.client_order_id)
+                found = await self._oms.refresh(order.client_order_id)
             except Exception as exc:
                 log.warning("panic: could not settle %s: %s", order.client_order_id, exc)
+                continue
+            if found is not None and found.status is OrderStatus.CANCELED:
+                canceled.add(order.client_order_id)
+        return canceled
 
     async def _flatten(self, name: str, errors: list[str]) -> tuple[list[str], list[str]]:
         venue = self._oms.venues[name]

@@ -110,6 +110,7 @@ class OrderManager:
         self._in_flight: dict[str, dict[str, Decimal]] = {}
         self._holds: dict[str, tuple[str, str, Decimal]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._sending: set[str] = set()  # journaled and not yet answered (or refused)
         self.anomalies = 0
         self.duplicate_fills = 0
         self.overfills = 0
@@ -142,6 +143,23 @@ class OrderManager:
     def venues_with_open_orders(self) -> set[str]:
         return {self.orders[cid].venue for cid in self._open}
 
+    def sending(self, client_order_id: str) -> bool:
+        """Whether the order is between its journal write and the venue's answer."""
+        return client_order_id in self._sending
+
+    def missing_fills_since(self, venue: str) -> int | None:
+        """Creation time of the oldest order on ``venue`` whose reports show more filled than the
+        fills counted for it (fill reports lost on the way); None when nothing is missing."""
+        fill_qty = self._fill_qty
+        return min(
+            (
+                o.created_ns
+                for o in self.orders.values()
+                if o.venue == venue and o.filled_qty > fill_qty.get(o.client_order_id, ZERO)
+            ),
+            default=None,
+        )
+
     def open_orders(self, venue: str | None = None) -> list[Order]:
         orders = (self.orders[cid] for cid in self._open)
         return sorted(
@@ -161,25 +179,29 @@ class OrderManager:
         order = Order.from_request(request, cid, now).transition(S.PENDING_SUBMIT, now)
         self._track(order)
         self._hold(order)
-        await self._store.run(repo.save_order, order)  # the write-ahead journal
-        self._audit.record(
-            request.origin,
-            "order_submit",
-            {
-                "client_order_id": cid,
-                "venue": order.venue,
-                "symbol": order.symbol,
-                "side": order.side,
-                "type": order.type,
-                "qty": order.quantity,
-                "price": order.price,
-                "reduce_only": order.reduce_only,
-            },
-            trace_id=request.trace_id or None,
-            ts_ns=now,
-        )
-        self._bus.publish(OrderUpdated(order))
-        await self._send(order)
+        self._sending.add(cid)  # until its answer is in: reconciliation leaves it alone
+        try:
+            await self._store.run(repo.save_order, order)  # the write-ahead journal
+            self._audit.record(
+                request.origin,
+                "order_submit",
+                {
+                    "client_order_id": cid,
+                    "venue": order.venue,
+                    "symbol": order.symbol,
+                    "side": order.side,
+                    "type": order.type,
+                    "qty": order.quantity,
+                    "price": order.price,
+                    "reduce_only": order.reduce_only,
+                },
+                trace_id=request.trace_id or None,
+                ts_ns=now,
+            )
+            self._bus.publish(OrderUpdated(order))
+            await self._send(order)
+        finally:
+            self._sending.discard(cid)
         return self.orders[cid]
 
     async def _send(self, order: Order) -> None:
@@ -187,13 +209,15 @@ class OrderManager:
         if venue is None:
             self.settle(order.client_order_id, S.REJECTED, f"no venue {order.venue}")
             return
-        state = self._risk.state
-        if state in (TradingState.HALTED, TradingState.RECONCILING) and not order.reduce_only:
-            # halted while this order waited for its journal write: it is never sent
-            self.settle(order.client_order_id, S.REJECTED, f"trading {state} before sending")
-            return
         delay = self.settings.settle_backoff_s
         for attempt in range(self.settings.submit_retries + 1):
+            if self.orders[order.client_order_id].status is not S.PENDING_SUBMIT:
+                return  # settled meanwhile (by a venue report): never send it again
+            state = self._risk.state
+            if state in (TradingState.HALTED, TradingState.RECONCILING) and not order.reduce_only:
+                # halted while this order waited for its journal write or a retry: never sent
+                self.settle(order.client_order_id, S.REJECTED, f"trading {state} before sending")
+                return
             try:
                 self.orders_sent += 1
                 ack = await asyncio.wait_for(
@@ -212,6 +236,8 @@ class OrderManager:
                 await asyncio.sleep(delay)
                 delay *= 2
             except (AmbiguousOutcome, TimeoutError, OSError, VenueError) as exc:
+                if self.orders[order.client_order_id].status is not S.PENDING_SUBMIT:
+                    return  # the venue already reported the order: its word stands
                 why = str(exc) or type(exc).__name__
                 self.settle(order.client_order_id, S.UNKNOWN, f"outcome unknown: {why}")
                 self._spawn(self._settle_unknown(order.client_order_id))

@@ -105,6 +105,8 @@ class Reconciler:
                 if seen is not None:
                     if oms.apply(seen) is not order:
                         result.updated += 1
+                elif oms.sending(cid):
+                    continue  # on its way: the venue's answer will settle it
                 elif order.status in (S.PENDING_SUBMIT, S.UNKNOWN):
                     oms.settle(cid, S.REJECTED, "never reached the venue (reconciliation)")
                     result.rejected_unsent += 1
@@ -119,6 +121,9 @@ class Reconciler:
                 else:
                     oms.apply(order)
             since = await self._store.run(_last_fill_ns, name)
+            missing = oms.missing_fills_since(name)  # a lost fill older than the last recorded
+            if missing is not None:
+                since = min(since, missing)
             oms.remember_fills(await self._store.run(_fills_since, name, since))
             before = oms.fills_total
             for fill in await venue.fetch_fills(since):

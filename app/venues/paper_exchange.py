@@ -136,7 +136,9 @@ class PaperExchange:
         if order.reduce_only:
             self._check_reduce_only(inst, order)
         else:
-            reducible = self.account.reducible(inst, side) - self._pending(order.symbol, side)
+            reducible = self.account.reducible(inst, side)
+            if reducible > 0:  # else nothing to net: skip the walk over every open order
+                reducible -= self._pending(order.symbol, side)
             lock = self.account.required(
                 inst, side, order.quantity, ref_price, max(reducible, ZERO)
             )
