@@ -168,3 +168,21 @@ spread_samples = Table(
     Column("ask_qty", Double, nullable=False),
     Index(None, "venue", "symbol", "ts_ns"),
 )
+
+# Revision 0004.
+
+opportunity_samples = Table(
+    "opportunity_samples",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("ts_ns", Nanos, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("key", String(256), nullable=False),
+    Column("edge_bps", Double, nullable=False),
+    Column("size_quote", Double, nullable=False),
+    Column("size_asset", String(32), nullable=False),
+    Column("signal", String(8), nullable=False),
+    Column("legs", JsonText, nullable=False),
+    Index(None, "kind", "ts_ns"),
+    Index(None, "key", "ts_ns"),
+)

@@ -24,6 +24,12 @@ from app.store.repositories.market import (
     load_spread_samples,
     spread_sample_row,
 )
+from app.store.repositories.market_opportunities import (
+    OpportunitySample,
+    insert_opportunity_samples,
+    load_opportunity_samples,
+    opportunity_sample_row,
+)
 from app.store.repositories.orders import (
     OPEN_STATUSES,
     fill_row,
@@ -52,6 +58,7 @@ from app.store.repositories.settings import delete_setting, get_setting, set_set
 __all__ = [
     "OPEN_STATUSES",
     "ChainCheck",
+    "OpportunitySample",
     "append_audit",
     "audit_row",
     "balance_row",
@@ -65,6 +72,7 @@ __all__ = [
     "get_account_by_label",
     "get_setting",
     "insert_equity_snapshot",
+    "insert_opportunity_samples",
     "insert_spread_samples",
     "last_audit_hash",
     "list_accounts",
@@ -72,10 +80,12 @@ __all__ = [
     "load_balances",
     "load_equity_snapshots",
     "load_fills",
+    "load_opportunity_samples",
     "load_order",
     "load_orders",
     "load_positions",
     "load_spread_samples",
+    "opportunity_sample_row",
     "order_row",
     "position_row",
     "save_fill",

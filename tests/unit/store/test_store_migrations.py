@@ -16,7 +16,8 @@ from app.store.schema import metadata
 
 REV1_TABLES = {"accounts", "orders", "fills", "positions", "balances", "audit_log", "settings"}
 REV2_TABLES = {"equity_snapshots", "spread_samples"}
-HEAD = "0003"  # the newest file in app/store/migrations/versions
+REV4_TABLES = {"opportunity_samples"}
+HEAD = "0004"  # the newest file in app/store/migrations/versions
 
 
 def _tables(engine: Engine) -> set[str]:
@@ -38,7 +39,7 @@ def test_migrate_empty_file_database_to_head(db_url: str) -> None:
     engine = create_store_engine(db_url)
     try:
         assert current_revision(engine) == HEAD
-        assert _tables(engine) == REV1_TABLES | REV2_TABLES
+        assert _tables(engine) == REV1_TABLES | REV2_TABLES | REV4_TABLES
         assert _diff(engine) == []
     finally:
         engine.dispose()
@@ -81,7 +82,7 @@ def test_upgrade_keeps_rows(db_url: str) -> None:
         conn.execute(text("INSERT INTO settings VALUES ('trading_state', '\"HALTED\"', 3)"))
     migrate(engine)
     assert current_revision(engine) == HEAD
-    assert _tables(engine) == REV1_TABLES | REV2_TABLES
+    assert _tables(engine) == REV1_TABLES | REV2_TABLES | REV4_TABLES
     from app.store.repositories import get_setting, load_order
 
     with engine.connect() as conn:
@@ -106,7 +107,7 @@ def test_migrate_is_idempotent_and_downgrades(db_url: str) -> None:
     assert _tables(engine) == set()
     assert current_revision(engine) is None
     migrate(engine)
-    assert _tables(engine) == REV1_TABLES | REV2_TABLES
+    assert _tables(engine) == REV1_TABLES | REV2_TABLES | REV4_TABLES
     engine.dispose()
 
 

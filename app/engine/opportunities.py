@@ -1,0 +1,160 @@
+"""The opportunity service: quotes in, scanners, decisions, ``Opportunity`` events out.
+
+It subscribes to ``QuoteUpdated`` and hands each quote only to the scanners that watch its
+instrument (one dict lookup when none does: the quote path stays cheap). What a scanner finds
+goes through the decisions; what passes is published on the bus, counted per kind, and sampled
+for the store at most once per ``sample_interval_ms`` per key (market time). Scanners that search
+the whole graph (cycles) run from ``run_timer`` or on demand (``scan_now``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from app.core.bus import EventBus
+from app.core.clock import Clock
+from app.core.events import QuoteUpdated
+from app.core.instruments import Instrument, InstrumentId
+from app.core.opportunities import Opportunity, OpportunityKind
+from app.core.quotes import Quote, QuoteBook
+from app.engine.decisions import Decisions
+from app.engine.quote_values import QuoteValues
+from app.engine.scanners.base import FundingSource, Scanner
+from app.engine.scanners.build import build_scanners
+from app.engine.scanners.settings import ScannersSettings
+
+log = logging.getLogger(__name__)
+
+OpportunitySampler = Callable[[Opportunity], None]
+_TIMED = (OpportunityKind.CYCLES,)
+
+
+@dataclass(frozen=True, slots=True)
+class OpportunityStats:
+    found_per_kind: dict[str, int]
+    published_per_kind: dict[str, int]
+    dropped_per_reason: dict[str, int]
+    samples: int
+    timer_scans: int
+
+
+class OpportunityService:
+    def __init__(
+        self,
+        bus: EventBus,
+        instruments: Mapping[InstrumentId, Instrument] | Iterable[Instrument],
+        settings: ScannersSettings,
+        *,
+        clock: Clock,
+        sampler: OpportunitySampler | None = None,
+        book: QuoteBook | None = None,
+        funding: FundingSource | None = None,
+    ) -> None:
+        insts = list(instruments.values() if isinstance(instruments, Mapping) else instruments)
+        self.settings = settings
+        self._bus = bus
+        self._clock = clock
+        self._sampler = sampler
+        self.scanners: list[Scanner] = build_scanners(settings, insts, funding=funding)
+        self.timed = [s for s in self.scanners if s.kind in _TIMED]
+        routes: dict[tuple[str, str], list[Callable[[Quote], list[Opportunity]]]] = {}
+        for scanner in self.scanners:
+            for market in scanner.markets():
+                routes.setdefault(market, []).append(scanner.on_quote)
+        self._routes = {market: tuple(fns) for market, fns in routes.items()}
+        values = QuoteValues(book, insts) if book is not None else None
+        self.decisions = Decisions(
+            settings.decisions, insts, value=values.value if values is not None else None
+        )
+        self._sample_ns = settings.sample_interval_ms * 1_000_000
+        self._sampled: dict[str, int] = {}
+        self._found: Counter[str] = Counter()
+        self._published: Counter[str] = Counter()
+        self._samples = 0
+        self._timer_scans = 0
+        self._unsubscribe = bus.subscribe(QuoteUpdated, self._on_quote_updated)
+
+    # -- the quote path -----------------------------------------------------------------------
+
+    def _on_quote_updated(self, event: QuoteUpdated) -> None:
+        quote = event.quote
+        scanners = self._routes.get((quote.venue, quote.symbol))
+        if scanners is None:
+            return
+        for on_quote in scanners:
+            found = on_quote(quote)
+            if found:
+                self._handle(found)
+
+    def on_quote(self, quote: Quote) -> None:
+        """The same as a ``QuoteUpdated`` on the bus (for callers without one)."""
+        self._on_quote_updated(QuoteUpdated(quote))
+
+    def _handle(self, found: list[Opportunity]) -> None:
+        now = self._clock.now_ns()
+        check = self.decisions.check
+        for opp in found:
+            self._found[opp.kind.value] += 1
+            if check(opp, now) is not None:
+                continue
+            self._published[opp.kind.value] += 1
+            self._bus.publish(opp)
+            if self._sampler is not None:
+                last = self._sampled.get(opp.key)
+                if last is None or opp.ts_ns - last >= self._sample_ns:
+                    self._sampled[opp.key] = opp.ts_ns
+                    self._samples += 1
+                    self._sampler(opp)
+
+    # -- whole-graph searches -----------------------------------------------------------------
+
+    def scan_now(self) -> list[Opportunity]:
+        """Run the timed scanners (cycles) now; returns everything they found, passed or not."""
+        now = self._clock.now_ns()
+        found: list[Opportunity] = []
+        for scanner in self.timed:
+            found.extend(scanner.scan(now))
+        self._timer_scans += 1
+        if found:
+            self._handle(found)
+        return found
+
+    async def run_timer(self) -> None:
+        """Search every ``cycles.interval_ms``; returns at once when no scanner needs a timer."""
+        if not self.timed:
+            return
+        interval = self.settings.cycles.interval_ms / 1000
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                self.scan_now()
+            except Exception:
+                log.exception("opportunity search failed")
+
+    # -- what callers may read ----------------------------------------------------------------
+
+    def per_kind(self) -> dict[str, int]:
+        """Published opportunities per kind, every running scanner's kind listed."""
+        counts = {s.kind.value: 0 for s in self.scanners}
+        counts.update(self._published)
+        return dict(sorted(counts.items()))
+
+    def stats(self) -> OpportunityStats:
+        return OpportunityStats(
+            found_per_kind=dict(self._found),
+            published_per_kind=dict(self._published),
+            dropped_per_reason=dict(self.decisions.dropped),
+            samples=self._samples,
+            timer_scans=self._timer_scans,
+        )
+
+    def release(self, key: str) -> None:
+        """A bot is done with the opportunity ``key`` (see ``Decisions.release``)."""
+        self.decisions.release(key)
+
+    def close(self) -> None:
+        self._unsubscribe()

@@ -1,0 +1,33 @@
+"""What every scanner offers: pure, incremental, and testable without an event loop.
+
+A scanner keeps the latest top of book of the markets it watches. ``on_quote`` takes one update
+and returns what it makes profitable now (re-evaluating only what contains that market);
+``update`` only records (for loading a snapshot); ``scan`` evaluates everything at once (on
+demand, on a timer, or after loading a snapshot). None of them does I/O or awaits anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Protocol
+
+from app.core.opportunities import Opportunity, OpportunityKind
+from app.core.quotes import Quote
+
+#: The funding rate per interval of a perpetual, where the feed knows it (``MarketFeed``).
+FundingSource = Callable[[str, str], float | None]
+
+
+class Scanner(Protocol):
+    @property
+    def kind(self) -> OpportunityKind: ...
+
+    def markets(self) -> Collection[tuple[str, str]]:
+        """The ``(venue, symbol)`` pairs whose quotes this scanner needs."""
+        ...
+
+    def on_quote(self, quote: Quote) -> list[Opportunity]: ...
+
+    def update(self, quote: Quote) -> None: ...
+
+    def scan(self, now_ns: int) -> list[Opportunity]: ...

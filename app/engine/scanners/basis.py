@@ -1,0 +1,257 @@
+"""Basis (cash-and-carry): spot against a perpetual or dated future of the same asset.
+
+Entry (carry): buy spot at the ask, sell the derivative at the bid, when that two-leg trade's edge
+after both taker fees reaches ``entry_edge_bps``; for a dated future, optionally only when the
+basis annualised to expiry reaches ``min_annualized_bps``. Once an entry was signalled, one exit
+signal follows when the closing basis (derivative ask over spot bid) has fallen to
+``exit_basis_bps``: the thresholds give hysteresis, so a basis hovering near one level does not
+flip signals. The reverse trade (sell spot, buy the derivative: needs spot inventory or a borrow)
+is scanned only when asked for.
+
+Spot and derivative pair when their bases match and their quotes match (or fall in one of the
+``quote_groups`` treated as the same money, e.g. USD and USDT), on one venue or across venues.
+``state`` gives the current numbers of a pair on demand (for charts), whether or not it signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+from app.core.instruments import Instrument, InstrumentId, InstrumentKind
+from app.core.opportunities import BasisDetail, Leg, Opportunity, OpportunityKind, Signal
+from app.core.orders import Side
+from app.core.quotes import Quote
+from app.engine.scanners.markets import FeeOverride, MarketSpec, specs
+
+_INF = float("inf")
+_DAY_NS = 86_400 * 1_000_000_000
+_CARRY = 0  # long spot, short derivative
+_REVERSE = 1  # short spot, long derivative
+
+
+@dataclass(frozen=True, slots=True)
+class BasisState:
+    """One pair's numbers now. ``entry_edge_bps``: the carry trade after fees; ``close_basis_bps``:
+    what closing it would pay (derivative ask over spot bid), before fees."""
+
+    spot: InstrumentId
+    derivative: InstrumentId
+    basis_bps: float
+    entry_edge_bps: float
+    close_basis_bps: float
+    annualized_bps: float | None
+    days_to_expiry: float | None
+    funding_rate: float | None
+    ts_ns: int
+
+
+class BasisScanner:
+    kind = OpportunityKind.BASIS
+
+    def __init__(
+        self,
+        instruments: Iterable[Instrument],
+        *,
+        entry_edge_bps: float = 0.0,
+        exit_basis_bps: float = 0.0,
+        min_annualized_bps: float | None = None,
+        fee: FeeOverride = None,
+        venues: Collection[str] = (),
+        cross_venue: bool = True,
+        derivatives: Collection[InstrumentKind] = (InstrumentKind.PERPETUAL, InstrumentKind.FUTURE),
+        reverse: bool = False,
+        quote_groups: Sequence[Collection[str]] = (),
+        funding: Callable[[str, str], float | None] | None = None,
+    ) -> None:
+        chosen = [s for s in specs(instruments, fee) if not venues or s.venue in venues]
+        money = {asset: min(group) for group in quote_groups for asset in group}
+
+        def same_money(a: str, b: str) -> bool:
+            return a == b or (a in money and money.get(a) == money.get(b))
+
+        spots = [s for s in chosen if s.kind is InstrumentKind.SPOT]
+        derivs = [s for s in chosen if s.kind in derivatives and s.kind is not InstrumentKind.SPOT]
+        pairs = [
+            (s, d)
+            for s in spots
+            for d in derivs
+            if s.base == d.base
+            and same_money(s.quote, d.quote)
+            and (cross_venue or s.venue == d.venue)
+        ]
+        by_key = {m.key: m for pair in pairs for m in pair}
+        used = sorted(by_key)
+        self._index = {key: i for i, key in enumerate(used)}
+        self._specs: list[MarketSpec] = [by_key[k] for k in used]
+        self._quotes: list[Quote | None] = [None] * len(used)
+        self._pairs = [(self._index[s.key], self._index[d.key]) for s, d in pairs]
+        self._by_key = {(s.key, d.key): pid for pid, (s, d) in enumerate(pairs)}
+        through: list[list[int]] = [[] for _ in used]
+        for pid, (si, di) in enumerate(self._pairs):
+            through[si].append(pid)
+            through[di].append(pid)
+        self._through = [tuple(p) for p in through]
+        self._keys = [
+            (
+                f"basis:{s.venue}:{s.symbol}>{d.venue}:{d.symbol}",
+                f"basis:{d.venue}:{d.symbol}>{s.venue}:{s.symbol}",
+            )
+            for s, d in pairs
+        ]
+        self._pairs_keep = [
+            (si, di, self._specs[si].keep * self._specs[di].keep) for si, di in self._pairs
+        ]
+        self._entered = [[False, False] for _ in pairs]
+        self._entry_rate = 1.0 + entry_edge_bps / 10_000.0
+        self._exit = exit_basis_bps
+        self._min_annual = min_annualized_bps
+        self._reverse = reverse
+        self._funding = funding
+
+    # -- Scanner ------------------------------------------------------------------------------
+
+    def markets(self) -> Collection[tuple[str, str]]:
+        return self._index.keys()
+
+    def update(self, quote: Quote) -> None:
+        i = self._index.get((quote.venue, quote.symbol), -1)
+        if i >= 0:
+            self._quotes[i] = quote
+
+    def on_quote(self, quote: Quote) -> list[Opportunity]:
+        i = self._index.get((quote.venue, quote.symbol), -1)
+        if i < 0:
+            return []
+        self._quotes[i] = quote
+        out: list[Opportunity] = []
+        for pid in self._through[i]:
+            self._evaluate(pid, quote.received_ns, out)
+        return out
+
+    def scan(self, now_ns: int) -> list[Opportunity]:
+        out: list[Opportunity] = []
+        for pid in range(len(self._pairs)):
+            self._evaluate(pid, now_ns, out)
+        return out
+
+    def pairs(self) -> list[tuple[InstrumentId, InstrumentId]]:
+        return [
+            (
+                InstrumentId(self._specs[s].venue, self._specs[s].symbol),
+                InstrumentId(self._specs[d].venue, self._specs[d].symbol),
+            )
+            for s, d in self._pairs
+        ]
+
+    def state(self, spot: InstrumentId, derivative: InstrumentId) -> BasisState | None:
+        """The pair's numbers from the latest quotes; None until both sides quoted."""
+        pid = self._by_key.get(((spot.venue, spot.symbol), (derivative.venue, derivative.symbol)))
+        if pid is None:
+            return None
+        si, di = self._pairs[pid]
+        qs, qd = self._quotes[si], self._quotes[di]
+        if qs is None or qd is None or not (_sane(qs) and _sane(qd)):
+            return None
+        s, d = self._specs[si], self._specs[di]
+        ts = max(qs.received_ns, qd.received_ns)
+        detail = self._detail(si, di, qs, qd, ts)
+        return BasisState(
+            spot=spot,
+            derivative=derivative,
+            basis_bps=detail.basis_bps,
+            entry_edge_bps=(s.keep / qs.ask * qd.bid * d.keep - 1.0) * 10_000.0,
+            close_basis_bps=(qd.ask / qs.bid - 1.0) * 10_000.0,
+            annualized_bps=detail.annualized_bps,
+            days_to_expiry=detail.days_to_expiry,
+            funding_rate=detail.funding_rate,
+            ts_ns=ts,
+        )
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _evaluate(self, pid: int, ts_ns: int, out: list[Opportunity]) -> None:
+        si, di, keep = self._pairs_keep[pid]
+        quotes = self._quotes
+        qs, qd = quotes[si], quotes[di]
+        if qs is None or qd is None:
+            return
+        s_bid, s_ask, d_bid, d_ask = qs.bid, qs.ask, qd.bid, qd.ask
+        if not (0.0 < s_bid <= s_ask < _INF and 0.0 < d_bid <= d_ask < _INF):
+            return
+        entered = self._entered[pid]
+        carry = d_bid / s_ask * keep  # buy spot at the ask, sell the derivative at the bid
+        if carry >= self._entry_rate and self._annual_ok(si, di, qs, qd, ts_ns):
+            entered[_CARRY] = True
+            out.append(self._opportunity(pid, _CARRY, Signal.ENTRY, carry, ts_ns))
+        elif entered[_CARRY] and (d_ask / s_bid - 1.0) * 10_000.0 <= self._exit:
+            entered[_CARRY] = False
+            out.append(self._opportunity(pid, _REVERSE, Signal.EXIT, s_bid / d_ask * keep, ts_ns))
+        if not self._reverse:
+            return
+        reverse = s_bid / d_ask * keep  # sell spot at the bid, buy the derivative at the ask
+        if reverse >= self._entry_rate:
+            entered[_REVERSE] = True
+            out.append(self._opportunity(pid, _REVERSE, Signal.ENTRY, reverse, ts_ns))
+        elif entered[_REVERSE] and (d_bid / s_ask - 1.0) * 10_000.0 >= -self._exit:
+            entered[_REVERSE] = False
+            out.append(self._opportunity(pid, _CARRY, Signal.EXIT, carry, ts_ns))
+
+    def _annual_ok(self, si: int, di: int, qs: Quote, qd: Quote, ts_ns: int) -> bool:
+        if self._min_annual is None or self._specs[di].expiry_ns is None:
+            return True
+        annual = self._detail(si, di, qs, qd, ts_ns).annualized_bps
+        return annual is not None and annual >= self._min_annual
+
+    def _detail(self, si: int, di: int, qs: Quote, qd: Quote, ts_ns: int) -> BasisDetail:
+        deriv = self._specs[di]
+        basis = ((qd.bid + qd.ask) / (qs.bid + qs.ask) - 1.0) * 10_000.0
+        annual = days = None
+        if deriv.expiry_ns is not None:
+            days = (deriv.expiry_ns - ts_ns) / _DAY_NS
+            annual = basis * 365.0 / days if days > 0 else None
+        funding = None
+        if self._funding is not None and deriv.kind is InstrumentKind.PERPETUAL:
+            funding = self._funding(deriv.venue, deriv.symbol)
+        return BasisDetail(basis, annual, days, funding)
+
+    def _opportunity(
+        self, pid: int, direction: int, signal: Signal, rate: float, ts_ns: int
+    ) -> Opportunity:
+        """``direction`` _CARRY buys spot and sells the derivative; _REVERSE the opposite."""
+        si, di = self._pairs[pid]
+        s, d = self._specs[si], self._specs[di]
+        qs, qd = self._quotes[si], self._quotes[di]
+        assert qs is not None and qd is not None
+        if direction == _CARRY:
+            spot_side, spot_px, spot_qty = Side.BUY, qs.ask, qs.ask_qty
+            deriv_side, deriv_px, deriv_qty = Side.SELL, qd.bid, qd.bid_qty
+        else:
+            spot_side, spot_px, spot_qty = Side.SELL, qs.bid, qs.bid_qty
+            deriv_side, deriv_px, deriv_qty = Side.BUY, qd.ask, qd.ask_qty
+        base = min(s.base_qty(spot_qty, spot_px), d.base_qty(deriv_qty, deriv_px))
+        spot_leg = Leg(s.venue, s.symbol, spot_side, spot_px, base, qs.received_ns)
+        deriv_leg = Leg(
+            d.venue, d.symbol, deriv_side, deriv_px, d.units(base, deriv_px), qd.received_ns
+        )
+        # The first leg is the buy, as in the edge formula; the key names the position opened.
+        legs = (spot_leg, deriv_leg) if spot_side is Side.BUY else (deriv_leg, spot_leg)
+        entry_direction = direction if signal is Signal.ENTRY else 1 - direction
+        return Opportunity(
+            kind=self.kind,
+            key=self._keys[pid][entry_direction],
+            legs=legs,
+            edge_bps=(rate - 1.0) * 10_000.0,
+            size_quote=base * legs[0].price,
+            size_asset=s.quote,
+            ts_ns=ts_ns,
+            signal=signal,
+            detail=self._detail(si, di, qs, qd, ts_ns),
+        )
+
+    def __repr__(self) -> str:
+        return f"BasisScanner(pairs={len(self._pairs)})"
+
+
+def _sane(q: Quote) -> bool:
+    return 0.0 < q.bid <= q.ask < _INF

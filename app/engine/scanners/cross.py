@@ -1,0 +1,130 @@
+"""Cross-venue arbitrage: one market listed on several venues; buy the ask on one, sell the bid
+on another, after both taker fees.
+
+Markets are grouped by unified symbol (which names the base, the quote, and for derivatives the
+settlement and expiry). A quote compares its market with the others of its group only, in both
+directions, through each market's two rates (``bid * keep`` and ``keep / ask``). Sizes are
+counted in base units, so venues with different contract sizes compare correctly; each leg's
+quantity is in its own instrument's units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from app.core.instruments import Instrument
+from app.core.opportunities import Leg, Opportunity, OpportunityKind
+from app.core.orders import Side
+from app.core.quotes import Quote
+from app.engine.scanners.markets import FeeOverride, MarketSpec, specs
+
+_INF = float("inf")
+
+
+class CrossVenueScanner:
+    kind = OpportunityKind.CROSS
+
+    def __init__(
+        self,
+        instruments: Iterable[Instrument],
+        *,
+        min_edge_bps: float = 0.0,
+        fee: FeeOverride = None,
+        venues: Collection[str] = (),
+    ) -> None:
+        chosen = [s for s in specs(instruments, fee) if not venues or s.venue in venues]
+        groups: dict[str, list[MarketSpec]] = {}
+        for spec in chosen:
+            groups.setdefault(spec.symbol, []).append(spec)
+        self._specs: list[MarketSpec] = []
+        for members in groups.values():
+            if len(members) > 1:
+                self._specs.extend(members)
+        self._index = {s.key: i for i, s in enumerate(self._specs)}
+        n = len(self._specs)
+        self._others: list[tuple[int, ...]] = [
+            tuple(self._index[o.key] for o in groups[s.symbol] if o is not s) for s in self._specs
+        ]
+        self._keep = [s.keep for s in self._specs]
+        self._sell = [0.0] * n  # bid * keep
+        self._buy = [0.0] * n  # keep / ask
+        self._quotes: list[Quote | None] = [None] * n
+        self._floor = 1.0 + min_edge_bps / 10_000.0
+
+    def markets(self) -> Collection[tuple[str, str]]:
+        return self._index.keys()
+
+    def update(self, quote: Quote) -> None:
+        self._record(quote)
+
+    def _record(self, quote: Quote) -> int:
+        i = self._index.get((quote.venue, quote.symbol), -1)
+        if i >= 0:
+            self._quotes[i] = quote
+            bid, ask = quote.bid, quote.ask
+            if 0.0 < bid <= ask < _INF:
+                keep = self._keep[i]
+                self._sell[i] = bid * keep
+                self._buy[i] = keep / ask
+            else:
+                self._sell[i] = 0.0
+                self._buy[i] = 0.0
+        return i
+
+    def on_quote(self, quote: Quote) -> list[Opportunity]:
+        i = self._record(quote)
+        if i < 0:
+            return []
+        sell, buy, floor = self._sell, self._buy, self._floor
+        out: list[Opportunity] = []
+        mine_buy, mine_sell = buy[i], sell[i]
+        for j in self._others[i]:
+            rate = mine_buy * sell[j]
+            if rate > floor:
+                out.append(self._opportunity(i, j, rate, quote.received_ns))
+            rate = buy[j] * mine_sell
+            if rate > floor:
+                out.append(self._opportunity(j, i, rate, quote.received_ns))
+        return out
+
+    def scan(self, now_ns: int) -> list[Opportunity]:
+        sell, buy, floor = self._sell, self._buy, self._floor
+        out = []
+        for i, others in enumerate(self._others):
+            for j in others:
+                rate = buy[i] * sell[j]
+                if rate > floor:
+                    out.append(self._opportunity(i, j, rate, now_ns))
+        return out
+
+    def _opportunity(self, b: int, s: int, rate: float, ts_ns: int) -> Opportunity:
+        """Buy on market ``b`` at its ask, sell on market ``s`` at its bid."""
+        buy_spec, sell_spec = self._specs[b], self._specs[s]
+        bq, sq = self._quotes[b], self._quotes[s]
+        assert bq is not None and sq is not None  # a positive rate needs both quotes
+        base = min(buy_spec.base_qty(bq.ask_qty, bq.ask), sell_spec.base_qty(sq.bid_qty, sq.bid))
+        legs = (
+            Leg(
+                bq.venue, bq.symbol, Side.BUY, bq.ask, buy_spec.units(base, bq.ask), bq.received_ns
+            ),
+            Leg(
+                sq.venue,
+                sq.symbol,
+                Side.SELL,
+                sq.bid,
+                sell_spec.units(base, sq.bid),
+                sq.received_ns,
+            ),
+        )
+        return Opportunity(
+            kind=self.kind,
+            key=f"cross:{bq.symbol}:{bq.venue}>{sq.venue}",
+            legs=legs,
+            edge_bps=(rate - 1.0) * 10_000.0,
+            size_quote=base * bq.ask,
+            size_asset=buy_spec.quote,
+            ts_ns=ts_ns,
+        )
+
+    def __repr__(self) -> str:
+        return f"CrossVenueScanner(markets={len(self._specs)})"
