@@ -1,4 +1,8 @@
-"""Logging, configured once at start: a rotating file in the platform's log folder, and stderr."""
+"""Logging, configured once at start: a rotating file in the platform's log folder, and stderr.
+
+Every handler made here, and the root logger, carry the secrets redaction filter
+(``app.credentials.redaction``): a loaded API key never reaches a log line.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,22 @@ import logging
 import logging.handlers
 from pathlib import Path
 
+from app.credentials import redaction
+
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+def protect(handler: logging.Handler) -> logging.Handler:
+    """Give a handler made elsewhere (the window's log panel) the secrets redaction filter."""
+    redaction.install(handler)
+    return handler
 
 
 def configure_logging(level: str, log_dir: Path | None, *, console: bool = True) -> Path | None:
     """Returns the log file's path, or None when the folder cannot be written (logged once)."""
     root = logging.getLogger()
     root.setLevel(level)
+    redaction.install(root)
     for handler in list(root.handlers):
         if getattr(handler, "_arbdesk", False):
             root.removeHandler(handler)
@@ -37,6 +50,7 @@ def configure_logging(level: str, log_dir: Path | None, *, console: bool = True)
             path = None
     for handler in handlers:
         handler.setFormatter(formatter)
+        redaction.install(handler)
         handler._arbdesk = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     if problem:
