@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from app import __version__
-from app.cli import headless
+from app.cli import audit, gui, headless, keys, panic, scan, selftest, status
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,8 +16,15 @@ def build_parser() -> argparse.ArgumentParser:
         "Paper trading on a simulated market or on recorded real data by default.",
     )
     parser.add_argument("--version", action="version", version=f"arbdesk {__version__}")
+    gui.add_arguments(parser)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
     headless.add_parser(sub)
+    scan.add_parser(sub)
+    panic.add_parser(sub)
+    status.add_parser(sub)
+    audit.add_parser(sub)
+    keys.add_parser(sub)
+    selftest.add_parser(sub)
     return parser
 
 
@@ -26,9 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:
-        # Until the window exists, plain ``arbdesk`` explains itself.
-        parser.print_help()
-        return 0
+        return gui.main(args)  # plain ``arbdesk``: the window
     code: int = func(args)
     return code
 

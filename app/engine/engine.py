@@ -35,8 +35,10 @@ from app.engine.settings import Settings
 from app.engine.wiring import Market, build_market
 from app.store import repositories as repo
 from app.store.engine import sqlite_url
+from app.store.records import EquitySnapshot, SpreadSample
 from app.store.schema import equity_snapshots, spread_samples
 from app.store.store import Store
+from app.venues.base import Venue
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +175,30 @@ class Engine:
             "engine started: %s market, %d venues", self.settings.market.source, len(self.venues)
         )
 
+    async def open_offline(self) -> None:
+        """Open store and venues and reconcile, with no feed and no timers: what the shell's
+        panic needs when no instance runs (``app.control.offline``). ``stop()`` closes it;
+        ``start_feed()`` may follow when quotes are needed (flattening at market)."""
+        await self.store.open()
+        self.running = True  # from here on, stop() has something to close
+        saved = await self.store.run(lambda c: repo.get_setting(c, BASELINE_KEY))
+        if isinstance(saved, Mapping):
+            self.portfolio.baseline = {k: Decimal(str(v)) for k, v in saved.items()}
+            self._baseline_saved = True
+        await self.audit.open()
+        await self.risk.load()
+        await self.oms.load()
+        for venue in self.venues.values():
+            venue.set_listener(self.oms)
+            await venue.connect()
+        await self.reconcile()
+        self._started_at = time.perf_counter()
+
+    def start_feed(self) -> None:
+        """Start the market feed of an engine opened with ``open_offline`` (once)."""
+        if self.running and self._feed_task is None:
+            self._feed_task = asyncio.create_task(self._run_feed(), name="feed")
+
     async def _run_feed(self) -> None:
         try:
             await self.feed.run(self.market_data.on_quote, self.health.on_status)
@@ -208,16 +234,19 @@ class Engine:
                     await task
         self._revalue()
         await self.oms.close()
-        for venue in self.venues.values():
-            try:
-                await asyncio.wait_for(venue.close(), VENUE_CLOSE_TIMEOUT_S)
-            except Exception:
-                log.warning("venue %s did not close cleanly", venue.name, exc_info=True)
+        # concurrently: venues that hang cost one timeout in all, not one each
+        await asyncio.gather(*(self._close_venue(v) for v in self.venues.values()))
         if self.market.paper_store is not None:
             self.market.paper_store.close()
         await self._save_baseline()
         await self.store.close()
         log.info("engine stopped")
+
+    async def _close_venue(self, venue: Venue) -> None:
+        try:
+            await asyncio.wait_for(venue.close(), VENUE_CLOSE_TIMEOUT_S)
+        except Exception:
+            log.warning("venue %s did not close cleanly", venue.name, exc_info=True)
 
     # -- orders, risk and the kill switch ----------------------------------------------------
 
@@ -341,6 +370,20 @@ class Engine:
             venues=tuple(self.health.venues()),
             loop_lag=self.health.loop_lag(),
         )
+
+    async def spread_history(
+        self, venue: str, symbol: str, *, limit: int = 100_000
+    ) -> list[SpreadSample]:
+        """The latest ``limit`` sampled quotes of one instrument, oldest first (for charts)."""
+        await self.store.flush()
+        return await self.store.run(
+            lambda c: repo.load_spread_samples(c, venue, symbol, limit=limit)
+        )
+
+    async def equity_history(self, *, currency: str | None = None) -> list[EquitySnapshot]:
+        """Equity snapshots in time order (for the equity chart and daily PnL)."""
+        await self.store.flush()
+        return await self.store.run(lambda c: repo.load_equity_snapshots(c, currency=currency))
 
     def summary(self) -> dict[str, Any]:
         """The headless run's JSON report."""

@@ -172,6 +172,25 @@ class RiskEngine:
 
     # -- the gate ------------------------------------------------------------------------------
 
+    def update_limits(self, **changes: Any) -> RiskLimits:
+        """Change global limits at run time (the window's risk panel); validated as a whole.
+
+        Raises ``ValueError`` (pydantic's ``ValidationError``) naming the field when a value is
+        refused, and then nothing changes. The rate buckets are rebuilt with the new rates.
+        """
+        current = self.settings.limits.model_dump()
+        unknown = sorted(set(changes) - set(current))
+        if unknown:
+            raise ValueError(f"unknown risk limit: {', '.join(unknown)}")
+        limits = RiskLimits.model_validate({**current, **changes})
+        self.settings = self.settings.model_copy(update={"limits": limits})
+        self._limits_cache.clear()
+        self._order_buckets.clear()
+        self._cancel_buckets.clear()
+        self._audit.record("user", "risk_limits", {k: str(v) for k, v in changes.items()})
+        log.warning("risk limits changed: %s", ", ".join(f"{k}={v}" for k, v in changes.items()))
+        return limits
+
     def limits_for(self, origin: str) -> RiskLimits:
         cached = self._limits_cache.get(origin)
         if cached is not None:

@@ -47,10 +47,11 @@ def last_json(stdout: str) -> dict[str, object]:
     return data
 
 
-def test_plain_arbdesk_prints_usage(arbdesk_home: Path) -> None:
-    result = arbdesk(home=arbdesk_home)
+def test_arbdesk_help_prints_usage(arbdesk_home: Path) -> None:
+    # plain ``arbdesk`` opens the window (tests/ui/test_cli_gui.py); ``--help`` explains itself
+    result = arbdesk("--help", home=arbdesk_home)
     assert result.returncode == 0
-    assert "headless" in result.stdout
+    assert "headless" in result.stdout and "--market" in result.stdout
 
 
 def test_replay_to_the_end_prints_the_json_summary(arbdesk_home: Path) -> None:

@@ -1,0 +1,283 @@
+"""The only link from the engine to the widgets (DESIGN.md, UI).
+
+Bus handlers here do one thing: remember the latest value per key (a dict store, well under a
+microsecond), so a storm of quotes costs the loop almost nothing and never becomes a storm of Qt
+signals. Timers then flush what changed, batched, as a few signals: tables at about 10 Hz,
+charts at about 30 Hz, engine snapshots (positions, exposure, health) at 2 Hz. Each flush is
+timed, so the benchmark can hold it to its budget.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from app.core.events import (
+    Alert,
+    FillReceived,
+    OrderUpdated,
+    QuoteFresh,
+    QuoteStale,
+    QuoteUpdated,
+    TradingStateChanged,
+)
+from app.core.opportunities import Opportunity
+from app.core.orders import Fill, Order
+from app.core.panic import PanicReport
+from app.core.quotes import Quote
+from app.engine.engine import Engine
+from app.ui.controller import Controller
+from app.ui.log_capture import LogEntry, QueueHandler
+
+log = logging.getLogger(__name__)
+
+TABLE_HZ = 10
+CHART_HZ = 30
+SNAPSHOT_HZ = 2
+OPPORTUNITY_TTL_NS = 60_000_000_000  # not seen again for a minute of market time: gone
+MAX_CHART_BACKLOG = 200_000
+
+
+class Bridge(QObject):
+    """Subscribes to the bus, keeps the latest state per key, and flushes it on timers."""
+
+    quotes = Signal(object)  # list[Quote]: changed since the last table flush
+    stale = Signal(object)  # frozenset[(venue, symbol)]: the stale instruments now
+    orders = Signal(object)  # list[Order]
+    fills = Signal(object)  # list[Fill]
+    opportunities = Signal(object, object)  # list[Opportunity] changed, list[str] keys gone
+    log_entries = Signal(object)  # list[LogEntry]
+    alert = Signal(object)  # Alert, for desktop notifications
+    chart_quotes = Signal(object)  # list[Quote] of the watched instruments, in order
+    chart_opportunities = Signal(object)  # list[Opportunity] of the watched key, in order
+    fills_live = Signal(object)  # list[Fill] for chart markers (same as ``fills``, chart rate)
+    snapshot = Signal(object)  # EngineSnapshot
+    trading_state = Signal(object, str)  # TradingState, reason
+    panic_report = Signal(object)  # PanicReport
+    table_tick = Signal()  # after every table flush (ages move with the clock)
+
+    def __init__(self, engine: Engine, controller: Controller) -> None:
+        super().__init__()
+        self._engine = engine
+        self._controller = controller
+        self._quotes: dict[tuple[str, str], Quote] = {}
+        self._quotes_all: dict[tuple[str, str], Quote] = {}
+        self._stale: set[tuple[str, str]] = set()
+        self._stale_dirty = False
+        self._orders: dict[str, Order] = {}
+        self._fills: list[Fill] = []
+        self._chart_fills: list[Fill] = []
+        self._opps: dict[str, Opportunity] = {}
+        self._opps_live: dict[str, Opportunity] = {}
+        self._alerts: list[Alert] = []
+        self._watched: frozenset[tuple[str, str]] = frozenset()
+        self._watched_opp = ""
+        self._chart_pending: list[Quote] = []
+        self._chart_opps: list[Opportunity] = []
+        self._panic: PanicReport | None = None
+        self._state_seen: tuple[object, str] | None = None
+        self._log = QueueHandler()
+        self._seq = 0
+        self._unsubscribe: list[Any] = []
+        self.flush_ms: deque[float] = deque(maxlen=100_000)  # wall time of each flush
+        self.flush_cpu_ms: deque[float] = deque(maxlen=100_000)  # CPU time: without preemption
+        self.chart_flush_ms: deque[float] = deque(maxlen=100_000)
+        self.quotes_seen = 0
+        self._timers: list[QTimer] = []
+        for hz, slot in (
+            (TABLE_HZ, self.flush_tables),
+            (CHART_HZ, self.flush_charts),
+            (SNAPSHOT_HZ, self.flush_snapshot),
+        ):
+            timer = QTimer(self)
+            timer.setInterval(int(1000 / hz))
+            timer.timeout.connect(slot)
+            self._timers.append(timer)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        bus = self._engine.bus
+        subs: list[tuple[type, Any]] = [
+            (QuoteUpdated, self._on_quote),
+            (QuoteStale, self._on_stale),
+            (QuoteFresh, self._on_fresh),
+            (OrderUpdated, self._on_order),
+            (FillReceived, self._on_fill),
+            (Opportunity, self._on_opportunity),
+            (Alert, self._alerts.append),
+            (TradingStateChanged, self._on_state),
+            (PanicReport, self._on_panic),
+        ]
+        self._unsubscribe = [bus.subscribe(kind, handler) for kind, handler in subs]
+        for order in self._controller.orders():
+            self._orders[order.client_order_id] = order
+        logging.getLogger().addHandler(self._log)
+        for timer in self._timers:
+            timer.start()
+
+    def stop(self) -> None:
+        for timer in self._timers:
+            timer.stop()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
+        logging.getLogger().removeHandler(self._log)
+
+    # -- what charts follow -------------------------------------------------------------------
+
+    def watch(self, instruments: set[tuple[str, str]], opportunity_key: str = "") -> None:
+        """Instruments whose every quote the spread chart gets; and an opportunity's key."""
+        self._watched = frozenset(instruments)
+        self._watched_opp = opportunity_key
+        self._chart_pending.clear()
+        self._chart_opps.clear()
+
+    def latest_quote(self, venue: str, symbol: str) -> Quote | None:
+        key = (venue, symbol)
+        return self._quotes.get(key) or self._quotes_all.get(key)
+
+    def latest_opportunity(self, key: str) -> Opportunity | None:
+        return self._opps_live.get(key)
+
+    # -- bus handlers: remember, nothing else ---------------------------------------------------
+
+    def _on_quote(self, event: QuoteUpdated) -> None:
+        quote = event.quote
+        key = (quote.venue, quote.symbol)
+        self._quotes[key] = quote
+        if key in self._watched:
+            self._chart_pending.append(quote)
+
+    def _on_stale(self, event: QuoteStale) -> None:
+        self._stale.add((event.venue, event.symbol))
+        self._stale_dirty = True
+
+    def _on_fresh(self, event: QuoteFresh) -> None:
+        self._stale.discard((event.venue, event.symbol))
+        self._stale_dirty = True
+
+    def _on_order(self, event: OrderUpdated) -> None:
+        self._orders[event.order.client_order_id] = event.order
+
+    def _on_fill(self, event: FillReceived) -> None:
+        self._fills.append(event.fill)
+        self._chart_fills.append(event.fill)
+
+    def _on_opportunity(self, opp: Opportunity) -> None:
+        self._opps[opp.key] = opp
+        if opp.key == self._watched_opp:
+            self._chart_opps.append(opp)
+
+    def _on_state(self, event: TradingStateChanged) -> None:
+        self._state_seen = None  # re-read at the next flush: the engine's view is the truth
+
+    def _on_panic(self, report: PanicReport) -> None:
+        self._panic = report
+
+    # -- flushes ---------------------------------------------------------------------------------
+
+    def flush_tables(self) -> None:
+        t0, c0 = time.perf_counter(), time.thread_time()
+        if self._quotes:
+            changed = list(self._quotes.values())
+            self._quotes_all.update(self._quotes)
+            self.quotes_seen += len(changed)
+            self._quotes = {}
+            self.quotes.emit(changed)
+        if self._stale_dirty:
+            self._stale_dirty = False
+            self.stale.emit(frozenset(self._stale))
+        if self._orders:
+            orders = list(self._orders.values())
+            self._orders = {}
+            self.orders.emit(orders)
+        if self._fills:
+            fills, self._fills = self._fills, []
+            self.fills.emit(fills)
+        self._flush_opportunities()
+        self._flush_log()
+        self._flush_state()
+        if self._panic is not None:
+            report, self._panic = self._panic, None
+            self.panic_report.emit(report)
+        self.table_tick.emit()
+        self.flush_ms.append((time.perf_counter() - t0) * 1000)
+        self.flush_cpu_ms.append((time.thread_time() - c0) * 1000)
+
+    def flush_charts(self) -> None:
+        t0 = time.perf_counter()
+        if self._chart_pending:
+            pending, self._chart_pending = self._chart_pending, []
+            self.chart_quotes.emit(pending[-MAX_CHART_BACKLOG:])
+        if self._chart_opps:
+            opps, self._chart_opps = self._chart_opps, []
+            self.chart_opportunities.emit(opps)
+        if self._chart_fills:
+            fills, self._chart_fills = self._chart_fills, []
+            self.fills_live.emit(fills)
+        self.chart_flush_ms.append((time.perf_counter() - t0) * 1000)
+
+    def flush_snapshot(self) -> None:
+        t0, c0 = time.perf_counter(), time.thread_time()
+        self.snapshot.emit(self._controller.snapshot())
+        self.flush_ms.append((time.perf_counter() - t0) * 1000)
+        self.flush_cpu_ms.append((time.thread_time() - c0) * 1000)
+
+    def _flush_opportunities(self) -> None:
+        changed = list(self._opps.values())
+        self._opps = {}
+        for opp in changed:
+            self._opps_live[opp.key] = opp
+        now = self._controller.now_ns()
+        gone = [k for k, o in self._opps_live.items() if now - o.ts_ns > OPPORTUNITY_TTL_NS]
+        for key in gone:
+            del self._opps_live[key]
+        if changed or gone:
+            self.opportunities.emit(changed, gone)
+
+    def _flush_log(self) -> None:
+        entries: list[LogEntry] = []
+        for record in self._log.drain():
+            self._seq += 1
+            try:
+                message = record.getMessage()
+            except Exception:  # a bad format string must not break the window
+                message = str(record.msg)
+            entries.append(
+                LogEntry(self._seq, record.created, record.levelname, record.name, message)
+            )
+        if self._alerts:
+            alerts, self._alerts = self._alerts, []
+            for alert in alerts:
+                self._seq += 1
+                entries.append(
+                    LogEntry(
+                        self._seq,
+                        time.time(),
+                        alert.level.value.upper(),
+                        alert.source,
+                        alert.message,
+                        alert=True,
+                    )
+                )
+                self.alert.emit(alert)
+        if entries:
+            self.log_entries.emit(entries)
+
+    def _flush_state(self) -> None:
+        state = (self._controller.trading_state, self._controller.state_reason)
+        if state != self._state_seen:
+            self._state_seen = state
+            self.trading_state.emit(state[0], state[1])
+
+    # -- for late joiners ------------------------------------------------------------------------
+
+    @property
+    def all_quotes(self) -> dict[tuple[str, str], Quote]:
+        """The latest quote of every instrument seen so far."""
+        return {**self._quotes_all, **self._quotes}

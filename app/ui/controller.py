@@ -1,0 +1,152 @@
+"""What widgets may ask of the engine, in one place.
+
+Widgets never touch engine internals (DESIGN.md): they get this adapter, which calls the
+``Engine`` façade and copies what it reads. Actions that wait on venues run as tasks on the
+qasync loop; a task is kept until it ends and its failure is logged, never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine, Sequence
+from typing import Any, TypeVar
+
+from app.core.instruments import Instrument, InstrumentId
+from app.core.orders import Order, OrderRequest
+from app.core.panic import PanicReport
+from app.core.trading_state import TradingState
+from app.engine.engine import Engine, EngineSnapshot
+from app.engine.reconcile import ReconciliationReport
+from app.engine.risk import CheckResult
+from app.engine.risk_settings import RiskLimits
+from app.store.records import EquitySnapshot, SpreadSample
+from app.ui.format import Decimals
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Controller:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.instruments: dict[InstrumentId, Instrument] = dict(engine.instruments)
+        self.decimals = Decimals(self.instruments)
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # -- facts ---------------------------------------------------------------------------------
+
+    @property
+    def mode(self) -> str:
+        return self._engine.settings.mode
+
+    @property
+    def market(self) -> str:
+        return self._engine.settings.market.source
+
+    @property
+    def running(self) -> bool:
+        return self._engine.running
+
+    @property
+    def valuation_currencies(self) -> list[str]:
+        return list(self._engine.settings.portfolio.valuation_currencies)
+
+    def venues(self) -> list[str]:
+        return sorted({i.venue for i in self.instruments})
+
+    def symbols(self, venue: str | None = None) -> list[str]:
+        return sorted({i.symbol for i in self.instruments if venue is None or i.venue == venue})
+
+    def instrument(self, venue: str, symbol: str) -> Instrument | None:
+        return self.instruments.get(InstrumentId(venue, symbol))
+
+    def now_ns(self) -> int:
+        """Market time: wall time live, the feed's clock in a simulation or a replay."""
+        return self._engine.clock.now_ns()
+
+    def snapshot(self) -> EngineSnapshot:
+        return self._engine.snapshot()
+
+    @property
+    def trading_state(self) -> TradingState:
+        return self._engine.trading_state
+
+    @property
+    def state_reason(self) -> str:
+        return self._engine.risk.reason
+
+    def orders(self) -> list[Order]:
+        """Every order the OMS knows now (the bridge follows changes from then on)."""
+        return list(self._engine.oms.orders.values())
+
+    def open_order_count(self) -> int:
+        return len(self._engine.open_orders())
+
+    def quote_age_limit_ms(self) -> int:
+        return self._engine.settings.market_data.max_quote_age_ms
+
+    # -- risk ----------------------------------------------------------------------------------
+
+    def limits(self) -> RiskLimits:
+        return self._engine.risk.settings.limits
+
+    def update_limits(self, **changes: Any) -> RiskLimits:
+        """Validated by the engine; raises ``ValueError`` naming the field when refused."""
+        return self._engine.risk.update_limits(**changes)
+
+    def rejections(self) -> dict[str, int]:
+        return self._engine.risk.stats()
+
+    def preview(self, request: OrderRequest) -> list[CheckResult]:
+        return self._engine.preview_order(request)
+
+    # -- actions (coroutines: run them with ``spawn``) ----------------------------------------
+
+    async def submit(self, request: OrderRequest) -> Order:
+        return await self._engine.submit_manual_order(request)
+
+    async def cancel(self, client_order_id: str) -> Order:
+        return await self._engine.cancel_order(client_order_id, actor="manual")
+
+    async def panic(self, reason: str = "panic button", flatten: bool = False) -> PanicReport:
+        return await self._engine.panic(reason, flatten=flatten, actor="user")
+
+    async def reset_halt(self) -> ReconciliationReport:
+        return await self._engine.reset_halt(confirm=True, actor="user")
+
+    async def spread_history(self, venue: str, symbol: str, limit: int) -> list[SpreadSample]:
+        return await self._engine.spread_history(venue, symbol, limit=limit)
+
+    async def equity_history(self, currency: str) -> list[EquitySnapshot]:
+        return await self._engine.equity_history(currency=currency)
+
+    def account_service(self) -> Any:
+        """Accounts and keys over the engine's store (for the Accounts dialog). Raises the
+        credentials' own error, with a readable message, when the keychain or vault is unusable.
+        """
+        service = getattr(self._engine, "accounts", None)
+        if service is not None:
+            return service
+        from app.credentials.environment import credential_store_from_env
+        from app.engine import paths
+        from app.engine.accounts import AccountService
+
+        return AccountService(self._engine.store, credential_store_from_env(paths.data_dir()))
+
+    def spawn(self, coro: Coroutine[Any, Any, T], what: str) -> asyncio.Task[T]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(lambda t: self._done(t, what))
+        return task
+
+    def _done(self, task: asyncio.Task[Any], what: str) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None and not isinstance(exc, asyncio.CancelledError):
+            log.error("%s failed: %s", what, exc, exc_info=exc)
+
+    def pending_tasks(self) -> Sequence[asyncio.Task[Any]]:
+        return tuple(self._tasks)

@@ -1,0 +1,1 @@
+"""Dialogs: the panic report, leaving HALTED, and the keyboard shortcuts."""

@@ -1,0 +1,42 @@
+"""Log records and alerts, newest last, bounded."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtGui import QColor
+
+from app.ui import format as fmt
+from app.ui.log_capture import LogEntry
+from app.ui.models.table import Column, KeyedTableModel
+
+MAX_LOG_ROWS = 5_000
+LEVEL_ORDER = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
+
+
+def _level_color(e: LogEntry) -> QColor | None:
+    if e.level in ("ERROR", "CRITICAL"):
+        return fmt.RED
+    if e.level == "WARNING":
+        return fmt.AMBER
+    return fmt.MUTED
+
+
+def _time(e: LogEntry) -> str:
+    return dt.datetime.fromtimestamp(e.ts).strftime("%H:%M:%S")
+
+
+class LogModel(KeyedTableModel[int, LogEntry]):
+    def __init__(self) -> None:
+        columns: list[Column[LogEntry]] = [
+            Column("Time", _time, lambda e: e.seq),
+            Column(
+                "Level",
+                lambda e: ("ALERT " if e.alert else "") + e.level,
+                lambda e: LEVEL_ORDER.get(e.level, 0),
+                _level_color,
+            ),
+            Column("Source", lambda e: e.source),
+            Column("Message", lambda e: e.message, tooltip=lambda e: e.message),
+        ]
+        super().__init__(columns, max_rows=MAX_LOG_ROWS)

@@ -1,0 +1,186 @@
+"""The window under a quote storm: the simulated market at 20,000 quotes/s for 30 s (offscreen).
+
+Every panel is visible (the default layout at 1920 x 1080) and the spread chart follows a pair
+live. Each run is its own process, so "start to first painted window" includes the imports of
+Qt, pyqtgraph and the app, as a user would wait for them. Measured over the storm, after a short
+warm-up:
+
+- event-loop lag: how late a 50 ms asyncio sleep wakes (p50 / p99 / max), the window included;
+- bridge flush: the table and snapshot flushes, timed by the bridge itself (p50 / p99 / max of
+  wall time; and p99 of the thread's CPU time, which preemption by other processes leaves out);
+- memory growth: resident set size at the end minus after the warm-up;
+- start to first paint: process start to the window's first paint event;
+- CPU: the process's CPU time over the storm, in % of one core (all threads): the headroom left,
+  and a figure that other load on the machine distorts less than the latencies.
+
+JSON on stdout (medians over ``--runs``; each run's figures under ``runs``); ``--out`` writes it.
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/ui_load.py [--runs 3] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import time
+
+T0 = time.perf_counter()  # before any heavy import: the user's wait starts here
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {"lag_p99_ms": 25.0, "flush_p99_ms": 8.0, "memory_growth_mb": 50.0, "first_paint_s": 2.5}
+INSTRUMENTS = 15  # 3 simulated venues x 5 instruments
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        pages = int(fh.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+async def _storm(rate: float, duration: float, warmup: float) -> dict[str, Any]:
+    from app.engine.engine import Engine
+    from app.engine.settings import Settings
+    from app.engine.settings_loader import merge, validate
+    from app.ui.app import Desk
+
+    settings = validate(
+        merge(
+            Settings().model_dump(mode="json"),
+            {"sim": {"quote_rate_hz": rate / INSTRUMENTS}, "market": {"speed": 1.0}},
+        ),
+        "benchmark",
+    )
+    desk = Desk(Engine(settings), freeze_gc=True)  # as ``arbdesk`` runs it
+    await desk.start()
+    while desk.window.first_paint is None:  # noqa: ASYNC110 - set by a Qt event filter
+        await asyncio.sleep(0.005)
+    first_paint_s = desk.window.first_paint - T0
+    await asyncio.sleep(warmup)
+    rss0 = rss_mb()
+    quotes0 = desk.engine.market_data.quotes_total
+    desk.bridge.flush_ms.clear()
+    desk.bridge.flush_cpu_ms.clear()
+    desk.bridge.chart_flush_ms.clear()
+    lags: list[float] = []
+    cpu0 = time.process_time()
+    end = time.perf_counter() + duration
+    while time.perf_counter() < end:
+        t = time.perf_counter()
+        await asyncio.sleep(0.05)
+        lags.append((time.perf_counter() - t - 0.05) * 1000)
+    cpu_percent = (time.process_time() - cpu0) / duration * 100
+    quotes = desk.engine.market_data.quotes_total - quotes0
+    rss1 = rss_mb()
+    flush = list(desk.bridge.flush_ms)
+    flush_cpu = list(desk.bridge.flush_cpu_ms)
+    chart = list(desk.bridge.chart_flush_ms)
+    points = len(desk.window.spread.series)
+    desk.window.close()
+    await desk.run_until_closed()
+    return {
+        "quotes_per_s": round(quotes / duration),
+        "lag_p50_ms": round(pct(lags, 50), 2),
+        "lag_p99_ms": round(pct(lags, 99), 2),
+        "lag_max_ms": round(max(lags, default=0.0), 2),
+        "flush_p50_ms": round(pct(flush, 50), 3),
+        "flush_p99_ms": round(pct(flush, 99), 3),
+        "flush_max_ms": round(max(flush, default=0.0), 3),
+        "flush_cpu_p99_ms": round(pct(flush_cpu, 99), 3),
+        "chart_flush_p99_ms": round(pct(chart, 99), 3),
+        "memory_growth_mb": round(rss1 - rss0, 1),
+        "cpu_percent": round(cpu_percent, 1),
+        "first_paint_s": round(first_paint_s, 3),
+        "chart_points": points,
+        "shutdown_s": round(desk.shutdown_s or 0.0, 3),
+    }
+
+
+def one_run(rate: float, duration: float, warmup: float) -> dict[str, Any]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sys.path.insert(0, str(ROOT))
+    import qasync
+
+    from app.ui.app import application
+
+    app = application()
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["ARBDESK_HOME"] = home
+        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+            return runner.run(_storm(rate, duration, warmup))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--rate", type=float, default=20_000.0, help="quotes per second")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of storm")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--out", help="also write the JSON here")
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one_run(args.rate, args.duration, args.warmup)))
+        return 0
+    runs = []
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    for _ in range(args.runs):
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--one",
+                "--rate",
+                str(args.rate),
+                "--duration",
+                str(args.duration),
+                "--warmup",
+                str(args.warmup),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    medians = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    result = {
+        "benchmark": "ui_load",
+        "rate_quotes_per_s": args.rate,
+        "duration_s": args.duration,
+        "runs": runs,
+        "median": medians,
+        "targets": TARGETS,
+        "meets_targets": {
+            "lag_p99_ms": medians["lag_p99_ms"] < TARGETS["lag_p99_ms"],
+            "flush_p99_ms": medians["flush_p99_ms"] < TARGETS["flush_p99_ms"],
+            "memory_growth_mb": medians["memory_growth_mb"] < TARGETS["memory_growth_mb"],
+            "first_paint_s": medians["first_paint_s"] < TARGETS["first_paint_s"],
+        },
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+    }
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

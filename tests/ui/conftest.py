@@ -1,0 +1,79 @@
+"""UI tests: offscreen Qt, a qasync loop for every async test, and a running desk to click on.
+
+pytest-asyncio's ``pytest_asyncio_loop_factories`` hook hands the tests of this folder a qasync
+loop, so engine tasks and Qt events run on one loop as in the app. Inside those tests, wait with
+``until`` (asyncio sleeps), never with ``qtbot.waitSignal``/``waitUntil``: a nested Qt loop would
+lose the loop's tasks (DESIGN.md, pitfalls).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from app.core.orders import Order, OrderRequest, Side
+from app.engine.engine import Engine
+from app.engine.settings import Settings
+from app.engine.settings_loader import merge, validate
+from app.ui.app import Desk
+
+
+def _qapp() -> QApplication:
+    app = QApplication.instance()
+    return app if isinstance(app, QApplication) else QApplication([])
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Any]:
+    return {"qasync": lambda: qasync.QEventLoop(_qapp())}
+
+
+def ui_settings(**over: Any) -> Settings:
+    base: dict[str, Any] = {"market": {"speed": 2.0}}
+    return validate(merge(merge(Settings().model_dump(mode="json"), base), over), "ui-test")
+
+
+async def until(predicate: Callable[[], object], limit_s: float = 5.0, what: str = "") -> None:
+    """Poll ``predicate`` on the running loop (Qt events and engine tasks keep going)."""
+    deadline = time.monotonic() + limit_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {limit_s} s waiting for {what or predicate}")
+        await asyncio.sleep(0.02)
+
+
+@contextlib.asynccontextmanager
+async def open_desk(**over: Any) -> AsyncIterator[Desk]:
+    """A started desk on the simulated market, shut down on the way out.
+
+    A context manager inside the test rather than an async fixture: with qasync, what runs
+    between pytest-asyncio's separate loop runs (fixture setup, test, teardown) runs without a
+    running loop, and the engine's tasks must not be woken there.
+    """
+    desk = Desk(Engine(ui_settings(**over)))
+    try:
+        await desk.start()
+        await until(lambda: len(desk.bridge.all_quotes) >= 15, 10, "a quote of every book")
+        yield desk
+    finally:
+        await desk.shutdown()
+
+
+async def resting_order(desk: Desk, side: Side = Side.BUY, away: str = "0.02") -> Order:
+    """A limit order far enough from the touch to rest (inside the risk price band)."""
+    quote = desk.bridge.latest_quote("sim-a", "BTC/USDT")
+    assert quote is not None
+    factor = 1 - Decimal(away) if side is Side.BUY else 1 + Decimal(away)
+    price = (Decimal(str(quote.bid)) * factor).quantize(Decimal("0.01"))
+    request = OrderRequest("sim-a", "BTC/USDT", side, Decimal("0.001"), price)
+    return await desk.engine.submit_manual_order(request)

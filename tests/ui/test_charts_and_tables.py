@@ -1,0 +1,127 @@
+"""Live data reaches the panels: spread chart points, opportunities, stale rows, positions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt
+from pytestqt.qtbot import QtBot
+
+from app.core.events import QuoteStale
+from app.core.opportunities import Leg, Opportunity, OpportunityKind
+from app.core.orders import OrderRequest, OrderType, Side, TimeInForce
+from app.ui.format import MUTED, STALE_BG
+from app.ui.models.quotes import AGE_COLUMN
+from app.ui.spread_series import Pair
+
+from .conftest import open_desk, until
+
+
+async def test_the_spread_chart_receives_live_points_and_follows_a_new_pair(
+    qtbot: QtBot,
+) -> None:
+    async with open_desk(market={"speed": 5.0}) as desk:
+        chart = desk.window.spread
+        assert chart.series.pair == Pair(("sim-a", "BTC/USDT"), ("sim-b", "BTC/USDT"))
+        start = len(chart.series)
+        await until(lambda: len(chart.series) > start + 20, what="live spread points")
+        await until(lambda: chart.mid_curve.getData()[0] is not None, what="a drawn curve")
+        assert len(chart.mid_curve.getData()[0]) > 20
+        t = chart.series.column(0)
+        assert (t[1:] >= t[:-1]).all()  # time-ordered, as clip-to-view needs
+        _, mid, low, high = chart.series.value_at(float(t[-1])) or (0, 0, 0, 0)
+        assert low <= mid <= high
+        fees = [desk.controller.instrument(v, "BTC/USDT") for v in ("sim-a", "sim-b")]
+        expected = float(sum(i.taker_fee for i in fees if i is not None) * 10_000)
+        assert chart.entry_lines[0].value() == expected  # the fee line: both legs' taker fees
+        assert chart.entry_lines[1].value() == -expected
+
+        chart.leg_b.setCurrentText("sim-c:ETH/USDT")
+        chart.leg_a.setCurrentText("sim-a:ETH/USDT")
+        assert chart.series.pair == Pair(("sim-a", "ETH/USDT"), ("sim-c", "ETH/USDT"))
+        assert "sim-c:ETH/USDT" in chart.source.text()
+        count = len(chart.series)
+        await until(lambda: len(chart.series) > count + 10, what="points of the new pair")
+
+
+async def test_selecting_an_opportunity_shows_its_spread(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.ui.bridge.OPPORTUNITY_TTL_NS", 4_000_000_000)
+    async with open_desk() as desk:
+        now = desk.controller.now_ns()
+        opp = Opportunity(
+            kind=OpportunityKind.CROSS,
+            key="cross:BTC/USDT:sim-c>sim-b",
+            legs=(
+                Leg("sim-c", "BTC/USDT", Side.BUY, 90_000.0, 0.1, now),
+                Leg("sim-b", "BTC/USDT", Side.SELL, 90_050.0, 0.1, now),
+            ),
+            edge_bps=3.5,
+            size_quote=9_000.0,
+            size_asset="USDT",
+            ts_ns=now,
+        )
+        desk.engine.bus.publish(opp)
+        panel = desk.window.opportunities
+        await until(lambda: panel.model.rowCount() == 1, what="the opportunity row")
+        assert panel.proxy.index(0, 2).data() == "+3.50"
+        assert "BUY sim-c:BTC/USDT" in panel.proxy.index(0, 5).data()
+        panel.view.selectionModel().select(
+            panel.proxy.index(0, 0),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        chart = desk.window.spread
+        assert chart.series.pair == Pair(("sim-c", "BTC/USDT"), ("sim-b", "BTC/USDT"))
+        assert chart.source.text().startswith("cross:")
+        panel.kind.setCurrentIndex(panel.kind.findData("basis"))
+        assert panel.proxy.rowCount() == 0  # filtered by kind
+        panel.kind.setCurrentIndex(0)
+        assert panel.proxy.rowCount() == 1
+        # not seen again for a while: muted; for longer than its time to live: gone
+        await until(
+            lambda: panel.proxy.index(0, 2).data(Qt.ItemDataRole.ForegroundRole) == MUTED,
+            what="the opportunity muted",
+        )
+        await until(lambda: panel.model.rowCount() == 0, 10, "the opportunity expired")
+
+
+async def test_stale_quotes_are_marked_in_the_market_watch(qtbot: QtBot) -> None:
+    async with open_desk() as desk:
+        watch = desk.window.market
+        await until(lambda: watch.model.rowCount() == 15, what="15 books")
+        desk.engine.bus.publish(QuoteStale("sim-b", "ETH/BTC", 9_000.0))
+        await until(lambda: ("sim-b", "ETH/BTC") in watch.model.stale, what="the stale mark")
+        keys = watch.model.all_keys()
+        row = keys.index(("sim-b", "ETH/BTC"))
+        age = watch.model.index(row, AGE_COLUMN)
+        assert str(age.data()).startswith("STALE")
+        assert age.data(Qt.ItemDataRole.BackgroundRole) == STALE_BG
+        other = watch.model.index(keys.index(("sim-a", "BTC/USDT")), AGE_COLUMN)
+        assert not str(other.data()).startswith("STALE")
+
+
+async def test_a_perpetual_position_shows_with_its_pnl_and_the_exposure(qtbot: QtBot) -> None:
+    async with open_desk() as desk:
+        request = OrderRequest(
+            "sim-a",
+            "BTC/USDT:USDT",
+            Side.BUY,
+            Decimal("0.01"),
+            None,
+            OrderType.MARKET,
+            TimeInForce.IOC,
+        )
+        await desk.engine.submit_manual_order(request)
+        panel = desk.window.positions
+        await until(lambda: panel.positions.rowCount() == 1, what="the position row")
+        view = panel.positions.row_at(0)
+        assert view.venue == "sim-a" and view.position.qty == Decimal("0.01")
+        assert panel.positions.index(0, 2).data() == "+0.010"
+        assert not panel.empty.isVisible()
+        assets = panel.exposures.all_keys()
+        assert {"BTC", "ETH", "USDT"} <= set(assets)
+        btc = panel.exposures.row(assets[assets.index("BTC")])
+        assert btc is not None and btc.quantity == Decimal("3.01")  # 3 x 1 BTC spot + 0.01 perp
