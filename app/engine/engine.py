@@ -18,6 +18,7 @@ from typing import Any
 from app.core.bus import EventBus
 from app.core.events import Alert, AlertLevel, EquityUpdated, VenueState, VenueStatusChanged
 from app.core.instruments import Instrument, InstrumentId
+from app.core.opportunities import Opportunity
 from app.core.orders import Order, OrderRequest
 from app.core.panic import PanicReport
 from app.core.quotes import Quote
@@ -28,6 +29,7 @@ from app.engine.health import Health, LoopLag, VenueHealth
 from app.engine.killswitch import KillSwitch
 from app.engine.marketdata import MarketData
 from app.engine.oms import OrderManager
+from app.engine.opportunities import OpportunityService
 from app.engine.portfolio import Exposure, Portfolio, PositionView, Valuation
 from app.engine.reconcile import Reconciler, ReconciliationReport
 from app.engine.risk import CheckResult, RiskEngine
@@ -36,7 +38,7 @@ from app.engine.wiring import Market, build_market
 from app.store import repositories as repo
 from app.store.engine import sqlite_url
 from app.store.records import EquitySnapshot, SpreadSample
-from app.store.schema import equity_snapshots, spread_samples
+from app.store.schema import equity_snapshots, opportunity_samples, spread_samples
 from app.store.store import Store
 from app.venues.base import Venue
 
@@ -109,6 +111,15 @@ class Engine:
             last_message_ns=self.market_data.venue_last_message_ns,
             now_ns=self.clock.now_ns,
         )
+        self.opportunities = OpportunityService(
+            self.bus,
+            self.instruments,
+            settings.scanners,
+            clock=self.clock,
+            sampler=self._sample_opportunity,
+            book=self.market_data.book,
+            funding=self.feed.funding_rate,
+        )
         self.audit = AuditLog(self.store)
         self.risk = RiskEngine(
             settings.risk,
@@ -169,6 +180,7 @@ class Engine:
             asyncio.create_task(self.health.run(), name="health"),
             asyncio.create_task(self._revalue_loop(), name="portfolio"),
             asyncio.create_task(self._risk_loop(), name="risk"),
+            asyncio.create_task(self.opportunities.run_timer(), name="opportunities-timer"),
         ]
         self.running = True
         log.info(
@@ -353,6 +365,9 @@ class Engine:
         for quote in quotes:
             self.store.enqueue(spread_samples, repo.spread_sample_row(quote))
 
+    def _sample_opportunity(self, opp: Opportunity) -> None:
+        self.store.enqueue(opportunity_samples, repo.opportunity_sample_row(opp))
+
     def _store_snapshot(self, event: EquityUpdated) -> None:
         for snapshot in repo.equity_snapshots_of(event):
             self.store.enqueue(equity_snapshots, repo.equity_row(snapshot))
@@ -400,7 +415,7 @@ class Engine:
             "quote_updates_per_s": round(stats.quotes_total / duration, 1) if duration else 0.0,
             "stale_events": stats.stale_events,
             "crossed_quotes": stats.crossed_quotes,
-            "opportunities_per_kind": {},
+            "opportunities_per_kind": self.opportunities.per_kind(),
             "orders_total": len(self.oms.orders),
             "fills_total": self.oms.fills_total,
             "trading_state": self.risk.state.value,

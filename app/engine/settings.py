@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.engine.risk_settings import OmsSettings, RiskSettings
+from app.engine.scanners.settings import ScannersSettings
 
 
 class _Section(BaseModel):
@@ -104,4 +105,5 @@ class Settings(_Section):
     store: StoreSettings = StoreSettings()
     logging: LoggingSettings = LoggingSettings()
     risk: RiskSettings = RiskSettings()
+    scanners: ScannersSettings = ScannersSettings()
     oms: OmsSettings = OmsSettings()

@@ -65,6 +65,8 @@ def test_replay_to_the_end_prints_the_json_summary(arbdesk_home: Path) -> None:
     assert isinstance(per_venue, dict)
     assert set(per_venue) == {"binance", "binanceusdm", "binancecoinm"}
     assert summary["quotes_total"] == sum(per_venue.values())
+    kinds = summary["opportunities_per_kind"]
+    assert isinstance(kinds, dict) and "basis" in kinds
     assert (arbdesk_home / "data" / "arbdesk.sqlite").exists()
     assert (arbdesk_home / "data" / "paper.sqlite").exists()
     assert (arbdesk_home / "logs" / "arbdesk.log").exists()
