@@ -23,7 +23,9 @@ from app.core.orders import Order, OrderRequest
 from app.core.panic import PanicReport
 from app.core.quotes import Quote
 from app.core.trading_state import TradingState
+from app.credentials import credential_store_from_env
 from app.engine import paths
+from app.engine.accounts import AccountService, CredentialsReload
 from app.engine.audit import AuditLog
 from app.engine.health import Health, LoopLag, VenueHealth
 from app.engine.killswitch import KillSwitch
@@ -120,6 +122,7 @@ class Engine:
             book=self.market_data.book,
             funding=self.feed.funding_rate,
         )
+        self.accounts = AccountService(self.store, credential_store_from_env(data))
         self.audit = AuditLog(self.store)
         self.risk = RiskEngine(
             settings.risk,
@@ -276,6 +279,10 @@ class Engine:
     def preview_order(self, request: OrderRequest) -> list[CheckResult]:
         """Which risk checks ``request`` would pass or fail now; sends nothing."""
         return self.risk.preview(request)
+
+    async def reload_credentials(self) -> CredentialsReload:
+        """Read every account's keys again (after ``arbdesk keys`` or the Accounts dialog)."""
+        return await self.accounts.reload_credentials()
 
     async def cancel_order(self, client_order_id: str, actor: str = "manual") -> Order:
         return await self.oms.cancel(client_order_id, actor=actor)

@@ -30,6 +30,7 @@ from app.core.orders import Fill, Order
 from app.core.panic import PanicReport
 from app.core.quotes import Quote
 from app.engine.engine import Engine
+from app.engine.logs import protect
 from app.ui.controller import Controller
 from app.ui.log_capture import LogEntry, QueueHandler
 
@@ -81,6 +82,7 @@ class Bridge(QObject):
         self._panic: PanicReport | None = None
         self._state_seen: tuple[object, str] | None = None
         self._log = QueueHandler()
+        protect(self._log)  # the panel shows records only after redaction
         self._seq = 0
         self._unsubscribe: list[Any] = []
         self.flush_ms: deque[float] = deque(maxlen=100_000)  # wall time of each flush
