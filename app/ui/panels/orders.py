@@ -161,9 +161,15 @@ class OrdersPanel(QWidget):
             raise
         show_message(self.message, f"{cid}: {order.status.value}", "ok")
 
-    def _menu(self, pos: QPoint) -> None:
+    def context_menu(self, pos: QPoint) -> QMenu | None:
+        """The menu for a right click at `pos` in the open-orders view; None off the rows."""
         if not self.open_view.indexAt(pos).isValid():
-            return
+            return None
         menu = QMenu(self)
         menu.addAction(self.cancel_action)
-        menu.popup(self.open_view.viewport().mapToGlobal(pos))
+        return menu
+
+    def _menu(self, pos: QPoint) -> None:
+        menu = self.context_menu(pos)
+        if menu is not None:
+            menu.popup(self.open_view.viewport().mapToGlobal(pos))
