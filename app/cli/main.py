@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from app import __version__
@@ -34,7 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     func = getattr(args, "func", None)
     if func is None:
         return gui.main(args)  # plain ``arbdesk``: the window
-    code: int = func(args)
+    try:
+        code: int = func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader went away (``arbdesk scan ... | head``): not an error of ours. Point stdout
+        # at devnull so the interpreter's own flush at exit does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return code
 
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-
-import ccxt
+from typing import Any
 
 PAPER = "paper"
 MARKET_TYPES = ("spot", "swap")
@@ -25,13 +24,21 @@ class VenueInfo:
     has_sandbox: bool
 
 
+def _ccxt() -> Any:
+    """ccxt, imported on first use: it loads every exchange class (about 0.3 s), which a paper
+    profile and most commands never need."""
+    import ccxt
+
+    return ccxt
+
+
 def known_venues() -> tuple[str, ...]:
     """``paper`` and every exchange id ccxt knows, sorted."""
-    return (PAPER, *sorted(str(e) for e in ccxt.exchanges))
+    return (PAPER, *sorted(str(e) for e in _ccxt().exchanges))
 
 
 def is_known_venue(venue: str) -> bool:
-    return venue == PAPER or venue in ccxt.exchanges
+    return venue == PAPER or venue in _ccxt().exchanges
 
 
 @functools.cache
@@ -39,6 +46,7 @@ def venue_info(venue: str) -> VenueInfo:
     """``ValueError`` for an exchange ccxt does not know."""
     if venue == PAPER:
         return VenueInfo(PAPER, "Paper (simulated)", False, False, False, False)
+    ccxt = _ccxt()
     if venue not in ccxt.exchanges:
         raise ValueError(f"unknown exchange {venue!r}: use a ccxt exchange id, or {PAPER!r}")
     exchange = getattr(ccxt, venue)()

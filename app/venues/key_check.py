@@ -18,13 +18,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
-
-import ccxt
-import ccxt.async_support as ccxt_async
+from typing import TYPE_CHECKING, Any
 
 from app.core.secrets import KeyMaterial, scrub
 from app.venues.key_permissions import NO_PROBE_IN_SANDBOX, KeyPermissions, probe_for
+
+if TYPE_CHECKING:
+    import ccxt
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,9 @@ async def check_key(
     configure: Configure | None = None,
 ) -> KeyCheckReport:
     """Connect with ``keys``, read balances, and report what the key may do."""
+    import ccxt  # on first use: ccxt loads every exchange class (see exchanges._ccxt)
+    import ccxt.async_support as ccxt_async
+
     where = _where(account, venue, sandbox)
 
     def failed(problem: CheckProblem, text: str, **extra: Any) -> KeyCheckReport:
@@ -163,6 +166,8 @@ async def check_key(
 
 
 def _enter_sandbox(exchange: Any) -> bool:
+    import ccxt
+
     if not exchange.urls.get("test"):
         return False
     try:
@@ -175,6 +180,8 @@ def _enter_sandbox(exchange: Any) -> bool:
 async def _permissions(
     exchange: Any, venue: str, sandbox: bool, market_type: str, keys: KeyMaterial
 ) -> tuple[KeyPermissions | None, str]:
+    import ccxt
+
     probe = probe_for(venue, sandbox=sandbox)
     if probe is None:
         where = f"the {venue} testnet" if sandbox and venue in NO_PROBE_IN_SANDBOX else venue
@@ -238,6 +245,8 @@ def _report(
 def _explain(
     exc: ccxt.BaseError, venue: str, sandbox: bool, keys: KeyMaterial
 ) -> tuple[CheckProblem, str]:
+    import ccxt
+
     site = "the testnet/sandbox site" if sandbox else "the live site (not a testnet)"
     if isinstance(exc, ccxt.AccountSuspended):
         return CheckProblem.SUSPENDED, f"{venue} says the account is suspended; contact it"

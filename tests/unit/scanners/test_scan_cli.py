@@ -171,3 +171,27 @@ def test_missing_file_and_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFi
         with pytest.raises(SystemExit) as exc:
             main(["scan", str(write(tmp_path, TRIANGLE)), *argv])
         assert exc.value.code == exit_codes.USAGE
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    """``arbdesk scan FILE | head -1``: the pipe closes under the writer; no BrokenPipe noise."""
+    import subprocess
+    import sys
+
+    many = [
+        {**row, "venue": f"v{i}"} for i in range(3000) for row in TRIANGLE
+    ]  # 3,000 venues: far more output than a pipe buffers
+    path = write(tmp_path, many)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli.main", "scan", str(path), "--kind", "triangular"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # what ``head -1`` does after its line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, err
+    assert b"triangular opportunities" in first
+    assert "Traceback" not in err and "BrokenPipe" not in err
