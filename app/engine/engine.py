@@ -164,36 +164,25 @@ class Engine:
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        await self.store.open()
-        saved = await self.store.run(lambda c: repo.get_setting(c, BASELINE_KEY))
-        if isinstance(saved, Mapping):
-            self.portfolio.baseline = {k: Decimal(str(v)) for k, v in saved.items()}
-            self._baseline_saved = True
-        await self.audit.open()
-        await self.risk.load()
-        await self.oms.load()
-        for venue in self.venues.values():
-            venue.set_listener(self.oms)
-            await venue.connect()
-        await self.reconcile()
-        self._started_at = time.perf_counter()
-        self._feed_task = asyncio.create_task(self._run_feed(), name="feed")
-        self._tasks = [
+        """Open everything (``open_offline``), then the feed and the timers."""
+        await self.open_offline()
+        self.start_feed()
+        self._tasks += [
             asyncio.create_task(self.market_data.run_timer(), name="marketdata-timer"),
             asyncio.create_task(self.health.run(), name="health"),
             asyncio.create_task(self._revalue_loop(), name="portfolio"),
             asyncio.create_task(self._risk_loop(), name="risk"),
             asyncio.create_task(self.opportunities.run_timer(), name="opportunities-timer"),
         ]
-        self.running = True
         log.info(
             "engine started: %s market, %d venues", self.settings.market.source, len(self.venues)
         )
 
     async def open_offline(self) -> None:
         """Open store and venues and reconcile, with no feed and no timers: what the shell's
-        panic needs when no instance runs (``app.control.offline``). ``stop()`` closes it;
-        ``start_feed()`` may follow when quotes are needed (flattening at market)."""
+        panic needs when no instance runs (``app.control.offline``), and the first half of
+        ``start``. ``stop()`` closes it, also after a failure half-way (a venue that does not
+        connect); ``start_feed()`` may follow when quotes are needed (flattening at market)."""
         await self.store.open()
         self.running = True  # from here on, stop() has something to close
         saved = await self.store.run(lambda c: repo.get_setting(c, BASELINE_KEY))
