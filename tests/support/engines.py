@@ -79,6 +79,9 @@ class ManualFeed:
         self._sink(quote)
         return quote
 
+    def advance(self, seconds: float) -> None:
+        self.clock.set(self.clock.now_ns() + int(seconds * 1e9))
+
 
 Wrap = Callable[[Venue], FaultyVenue]
 
