@@ -42,7 +42,10 @@ class AuditLog:
         self._last = str(row["hash"])
         self._store.enqueue(audit_log, row)
         self.entries_written += 1
-        log.info("audit %s %s %s", actor, action, dict(detail or {}), extra={"trace_id": trace_id})
+        if log.isEnabledFor(logging.INFO):
+            # the row's normalised detail (enums and Decimals as their values), as a trader reads it
+            text = " ".join(f"{k}={v}" for k, v in row["detail"].items() if v is not None)
+            log.info("audit %s %s %s", actor, action, text, extra={"trace_id": trace_id})
 
     async def flush(self) -> None:
         await self._store.flush()
