@@ -13,6 +13,9 @@ from pathlib import Path
 from app.credentials import redaction
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+# Libraries whose DEBUG output is every request, header and statement: a DEBUG log of ArbDesk
+# must stay readable (and small), so these stop at INFO whatever the level asked for.
+CHATTY = ("ccxt", "aiohttp", "asyncio", "sqlalchemy", "alembic", "urllib3", "websockets")
 
 
 def protect(handler: logging.Handler) -> logging.Handler:
@@ -25,6 +28,8 @@ def configure_logging(level: str, log_dir: Path | None, *, console: bool = True)
     """Returns the log file's path, or None when the folder cannot be written (logged once)."""
     root = logging.getLogger()
     root.setLevel(level)
+    for name in CHATTY:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
     redaction.install(root)
     for handler in list(root.handlers):
         if getattr(handler, "_arbdesk", False):
