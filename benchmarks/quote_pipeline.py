@@ -33,11 +33,8 @@ from app.core.instruments import Instrument  # noqa: E402
 from app.core.quotes import Quote  # noqa: E402
 from app.engine.engine import Engine  # noqa: E402
 from app.engine.settings import Settings  # noqa: E402
-from app.engine.wiring import Market  # noqa: E402
+from app.engine.wiring import paper_market  # noqa: E402
 from app.venues.base import MarketFeed, QuoteSink, StatusSink  # noqa: E402
-from app.venues.paper import PaperVenue  # noqa: E402
-from app.venues.paper_market import PaperMarket  # noqa: E402
-from app.venues.paper_store import PaperStateStore  # noqa: E402
 from app.venues.replay import ReplayMarket  # noqa: E402
 
 FULL_FILE = ROOT.parent / "shared" / "data" / "binance-btc-eth-spot-perp-2024-08-08-bbo.csv.gz"
@@ -86,19 +83,8 @@ def build_engine(
     replay: MarketFeed = ReplayMarket.from_quotes(quotes, instruments, speed=None)
     if samples is not None:
         replay = TimedFeed(replay, samples)
-    store = PaperStateStore(home / f"paper-{time.time_ns()}.sqlite")
     settings = Settings()
-    papers = {
-        name: PaperVenue(
-            name,
-            [i for i in instruments if i.venue == name],
-            starting_balances=settings.paper.starting_balances,
-            store=store,
-            clock=replay.clock,
-        )
-        for name in replay.venues()
-    }
-    market = Market(feed=PaperMarket(replay, papers), venues=dict(papers), paper_store=store)
+    market = paper_market(replay, settings, home / f"paper-{time.time_ns()}.sqlite")
     return Engine(settings, market=market)
 
 

@@ -52,13 +52,10 @@ from app.engine.opportunities import OpportunityService  # noqa: E402
 from app.engine.scanners import CycleScanner, TriangularScanner  # noqa: E402
 from app.engine.scanners.settings import ScannersSettings  # noqa: E402
 from app.engine.settings import Settings  # noqa: E402
-from app.engine.wiring import Market  # noqa: E402
+from app.engine.wiring import paper_market  # noqa: E402
 from app.store import repositories as repo  # noqa: E402
 from app.store.schema import opportunity_samples  # noqa: E402
 from app.venues.base import MarketFeed  # noqa: E402
-from app.venues.paper import PaperVenue  # noqa: E402
-from app.venues.paper_market import PaperMarket  # noqa: E402
-from app.venues.paper_store import PaperStateStore  # noqa: E402
 from app.venues.replay import ReplayMarket  # noqa: E402
 
 FULL_FILE = real_graph.DATA / "binance-btc-eth-spot-perp-2024-08-08-bbo.csv.gz"
@@ -95,19 +92,8 @@ def build_engine(
     replay: MarketFeed = ReplayMarket.from_quotes(quotes, instruments, speed=None)
     if samples is not None:
         replay = TimedFeed(replay, samples)
-    paper_store = PaperStateStore(home / f"paper-{time.time_ns()}.sqlite")
     settings = Settings()
-    papers = {
-        name: PaperVenue(
-            name,
-            [i for i in instruments if i.venue == name],
-            starting_balances=settings.paper.starting_balances,
-            store=paper_store,
-            clock=replay.clock,
-        )
-        for name in replay.venues()
-    }
-    market = Market(feed=PaperMarket(replay, papers), venues=dict(papers), paper_store=paper_store)
+    market = paper_market(replay, settings, home / f"paper-{time.time_ns()}.sqlite")
     engine = Engine(settings, market=market)
     existing = getattr(engine, "opportunities", None)
     if isinstance(existing, OpportunityService):

@@ -55,6 +55,12 @@ def build_market(
     state_file = Path(settings.paper.state_file)
     if not state_file.is_absolute():
         state_file = data_dir / state_file
+    return paper_market(raw, settings, state_file)
+
+
+def paper_market(raw: MarketFeed, settings: Settings, state_file: Path) -> Market:
+    """A paper venue per venue of ``raw``, filling against its quotes, books kept in
+    ``state_file`` (shared by all of them)."""
     store = PaperStateStore(state_file)
     by_venue: dict[str, list[Instrument]] = {}
     for inst in raw.instruments():
@@ -71,8 +77,7 @@ def build_market(
         )
         for name in raw.venues()
     }
-    feed = PaperMarket(raw, papers)
-    return Market(feed=feed, venues=dict(papers), paper_store=store)
+    return Market(feed=PaperMarket(raw, papers), venues=dict(papers), paper_store=store)
 
 
-__all__ = ["Market", "build_market", "replay_path", "resource_path"]
+__all__ = ["Market", "build_market", "paper_market", "replay_path", "resource_path"]

@@ -22,11 +22,9 @@ from app.engine import paths
 from app.engine.engine import Engine
 from app.engine.settings import Settings
 from app.engine.settings_loader import merge, validate
-from app.engine.wiring import Market, build_market
+from app.engine.wiring import Market, build_market, paper_market
 from app.venues.base import QuoteSink, StatusSink, Venue
 from app.venues.paper import PaperVenue
-from app.venues.paper_market import PaperMarket
-from app.venues.paper_store import PaperStateStore
 from app.venues.sim_model import build_instruments
 
 from .faulty_venue import FaultyVenue
@@ -102,22 +100,10 @@ def manual_market(
     factory: Wrap = FaultyVenue,
 ) -> tuple[Market, ManualFeed, dict[str, FaultyVenue]]:
     feed = ManualFeed(venues)
-    store = PaperStateStore(paths.data_dir() / settings.paper.state_file)
-    papers = {
-        name: PaperVenue(
-            name,
-            [i for i in feed.instruments() if i.venue == name],
-            starting_balances=settings.paper.starting_balances,
-            store=store,
-            clock=feed.clock,
-            latency_ms=settings.paper.latency_ms,
-            leverage=settings.paper.leverage,
-        )
-        for name in venues
-    }
+    built = paper_market(feed, settings, paths.data_dir() / settings.paper.state_file)
+    papers = {name: v for name, v in built.venues.items() if isinstance(v, PaperVenue)}
     chosen, faulty = _wrapped(papers, wrap, factory)
-    market = Market(feed=PaperMarket(feed, papers), venues=chosen, paper_store=store)
-    return market, feed, faulty
+    return Market(feed=built.feed, venues=chosen, paper_store=built.paper_store), feed, faulty
 
 
 def sim_market(
