@@ -7,9 +7,10 @@ quote per instrument, so the figures are the order path's alone (no market churn
 Risk limits are raised so that no order is refused; every order rests (limits far from the market).
 
 - ``orders_per_s_sequential``: one submitter, each ``Engine.submit_order`` awaited in turn: risk,
-  id, journal write (awaited on the store thread), paper venue (matching, its own SQLite commit),
-  acknowledgement, OMS bookkeeping.
-- ``orders_per_s_concurrent``: the same with ``--submitters`` tasks submitting at once.
+  id, journal write (awaited on the store thread, committed before the request leaves), paper
+  venue (matching, its own SQLite commit before it answers), acknowledgement, OMS bookkeeping.
+- ``orders_per_s_concurrent``: the same with ``--submitters`` tasks submitting at once (their
+  journal writes, and the paper venue's writes of one loop pass, share commits).
 - ``risk_check_us``: ``RiskEngine.check`` of a passing order (every check runs), timed one by one.
 - ``panic_ms_to_verified``: from the ``Engine.panic`` call until the kill switch's own
   ``fetch_open_orders`` came back empty on the last of the three venues (timed by wrapping it);

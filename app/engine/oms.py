@@ -9,8 +9,23 @@
 - Fills are de-duplicated by (venue, trade id); a fill that would overfill its order is refused
   and raises an alert.
 
-Writes after the journal are handed to the store thread in order (``Store.submit``) without being
-awaited, so the event loop never waits on the disk except for the journal itself.
+Writes after the journal (order updates, fills, balances, positions) are not awaited, so the event
+loop never waits on the disk except for the journal itself. Decision: they are collected and handed
+to the store thread as *one* job (one statement per table, the last version of each order,
+balance and position) at the end of the loop pass, or earlier when the OMS itself goes to the
+store (``flush_writes``: before each journal write, when ``submit`` and ``cancel`` return, and
+before reconciliation reads), so order is kept and the journal write of the next order shares a
+commit with them instead of waiting behind a transaction each (see ``Store``: group commit).
+
+Edge cases:
+- A cancel asked for an order still in flight (journaled, not yet answered) cannot reach the venue
+  yet: it is remembered and sent as soon as the venue reports the order open (it is dropped if
+  the order ends first).
+- A cancel the venue refuses (``OrderRejected``) puts the order back in its open state
+  (``PENDING_CANCEL -> OPEN`` or ``PARTIALLY_FILLED``), then asks the venue for its real state.
+- "The venue does not know this order" settles an order as REJECTED only after
+  ``NOT_FOUND_TO_REJECT`` consecutive such answers, counted per order by ``note_not_found``,
+  whether they came from the settle loop or from reconciliation.
 """
 
 from __future__ import annotations
@@ -47,7 +62,7 @@ from app.engine.risk import Rejection, RiskEngine
 from app.engine.risk_checks import required_funds
 from app.engine.risk_settings import OmsSettings
 from app.store import repositories as repo
-from app.store.store import Store
+from app.store.store import Store, StoreClosed
 from app.venues.base import Venue
 from app.venues.errors import (
     AmbiguousOutcome,
@@ -59,7 +74,11 @@ from app.venues.errors import (
 
 log = logging.getLogger(__name__)
 S = OrderStatus
-NOT_FOUND_TO_REJECT = 3  # consecutive "no such order" answers before an UNKNOWN is REJECTED
+# Consecutive "no such order" answers before an order believed sent (UNKNOWN, or PENDING_SUBMIT
+# not being sent) is REJECTED as never having reached the venue; shared by the settle loop and
+# reconciliation (``OrderManager.note_not_found``).
+NOT_FOUND_TO_REJECT = 3
+_CANCELABLE = frozenset({S.OPEN, S.PARTIALLY_FILLED})
 
 
 def _open_orders(conn: Connection) -> list[Order]:
@@ -68,6 +87,21 @@ def _open_orders(conn: Connection) -> list[Order]:
 
 def _fills_of(conn: Connection, cids: list[str]) -> list[Fill]:
     return [f for cid in cids for f in repo.load_fills(conn, client_order_id=cid)]
+
+
+def _write_updates(
+    conn: Connection,
+    orders: list[Order],
+    fills: list[Fill],
+    balances: list[tuple[str, Balance]],
+    positions: list[Position],
+) -> None:
+    """The writes that follow the journal, collected over a loop pass: one job, few statements."""
+    repo.save_orders(conn, orders)
+    for fill in fills:
+        repo.save_fill(conn, fill)
+    repo.upsert_venue_balances(conn, balances)
+    repo.upsert_positions(conn, positions)
 
 
 class OrderRefused(Exception):
@@ -111,6 +145,16 @@ class OrderManager:
         self._holds: dict[str, tuple[str, str, Decimal]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._sending: set[str] = set()  # journaled and not yet answered (or refused)
+        self._cancel_wanted: dict[str, str] = {}  # cid -> actor: cancel once the venue has it
+        self._not_found: dict[str, int] = {}  # consecutive "no such order" answers per cid
+        # Writes after the journal, waiting for flush_writes (see the module docstring).
+        self._w_orders: dict[str, Order] = {}
+        self._w_fills: list[Fill] = []
+        self._w_balances: dict[tuple[str, str], Balance] = {}
+        self._w_positions: dict[tuple[str, str], Position] = {}
+        self._w_scheduled = False
+        self.cancels_deferred = 0
+        self.cancels_refused = 0
         self.anomalies = 0
         self.duplicate_fills = 0
         self.overfills = 0
@@ -181,6 +225,7 @@ class OrderManager:
         self._hold(order)
         self._sending.add(cid)  # until its answer is in: reconciliation leaves it alone
         try:
+            self.flush_writes()  # what waits goes first: same order, and likely the same commit
             await self._store.run(repo.save_order, order)  # the write-ahead journal
             self._audit.record(
                 request.origin,
@@ -202,6 +247,9 @@ class OrderManager:
             await self._send(order)
         finally:
             self._sending.discard(cid)
+            self.flush_writes()
+        if cid in self._cancel_wanted and self.orders[cid].status is S.UNKNOWN:
+            log.info("cancel of %s waits until the venue says what became of it", cid)
         return self.orders[cid]
 
     async def _send(self, order: Order) -> None:
@@ -220,9 +268,10 @@ class OrderManager:
                 return
             try:
                 self.orders_sent += 1
-                ack = await asyncio.wait_for(
-                    venue.create_order(order), self.settings.venue_timeout_s
-                )
+                # asyncio.timeout, not wait_for: no extra task per order (wait_for ran the call
+                # in a task of its own, which also split one order's writes over two loop passes)
+                async with asyncio.timeout(self.settings.venue_timeout_s):
+                    ack = await venue.create_order(order)
             except OrderRejected as exc:
                 self.settle(order.client_order_id, S.REJECTED, exc.reason)
                 self._risk.note_venue_rejection(order.venue, order.symbol, order.origin, exc.reason)
@@ -251,7 +300,12 @@ class OrderManager:
     async def cancel(
         self, client_order_id: str, *, actor: str = "manual", limited: bool = True
     ) -> Order:
-        """Ask the venue to cancel; ``limited=False`` (the panic path) skips the cancel rate."""
+        """Ask the venue to cancel; ``limited=False`` (the panic path) skips the cancel rate.
+
+        An order still in flight (journaled, the venue's answer not in yet) cannot be canceled
+        yet: the wish is remembered and the cancel sent once the venue reports the order open.
+        A cancel the venue refuses puts the order back in its open state and asks the venue.
+        """
         order = self.orders.get(client_order_id)
         if order is None:
             raise KeyError(f"no order {client_order_id}")
@@ -261,22 +315,75 @@ class OrderManager:
             rejection = self._risk.check_cancel(order.venue)
             if rejection is not None:
                 raise OrderRefused(rejection)
+        if order.status is S.PENDING_SUBMIT and client_order_id in self._sending:
+            self._cancel_wanted[client_order_id] = actor
+            self.cancels_deferred += 1
+            self._audit.record(
+                actor, "order_cancel", {"client_order_id": client_order_id, "deferred": True}
+            )
+            log.info("cancel of %s deferred: the order is still on its way", client_order_id)
+            return order
         self._audit.record(actor, "order_cancel", {"client_order_id": client_order_id})
-        if order.status in (S.OPEN, S.PARTIALLY_FILLED):
+        try:
+            return await self._cancel_now(order)
+        finally:
+            self.flush_writes()
+
+    async def _cancel_now(self, order: Order) -> Order:
+        client_order_id = order.client_order_id
+        if order.status in _CANCELABLE:
             self.settle(client_order_id, S.PENDING_CANCEL, None)
         venue = self.venues[order.venue]
         try:
-            ack = await asyncio.wait_for(
-                venue.cancel_order(client_order_id, order.symbol), self.settings.venue_timeout_s
-            )
+            async with asyncio.timeout(self.settings.venue_timeout_s):
+                ack = await venue.cancel_order(client_order_id, order.symbol)
         except OrderNotFound:
-            await self.refresh(client_order_id)
+            found = await self.refresh(client_order_id)
+            if found is None and self.orders[client_order_id].status is S.UNKNOWN:
+                # it may still land: cancel it if it does
+                self._cancel_wanted.setdefault(client_order_id, "engine")
+        except OrderRejected as exc:
+            self._cancel_refused(client_order_id, exc.reason)
+            with contextlib.suppress(VenueError, TimeoutError, OSError):
+                await self.refresh(client_order_id)  # the venue's word, if it will give it
         except (TransientError, AmbiguousOutcome, TimeoutError, OSError) as exc:
             log.warning("cancel of %s did not get an answer: %s", client_order_id, exc)
             self._spawn(self._settle_unknown(client_order_id))
         else:
             self.apply(ack)
         return self.orders[client_order_id]
+
+    def _cancel_refused(self, cid: str, reason: str) -> None:
+        """The venue said no to a cancel: the order is open again, as the table allows."""
+        self.cancels_refused += 1
+        current = self.orders[cid]
+        if current.status is S.PENDING_CANCEL:
+            back = S.PARTIALLY_FILLED if current.filled_qty > 0 else S.OPEN
+            self.settle(cid, back, None)
+        self._audit.record(
+            "engine", "order_cancel_refused", {"client_order_id": cid, "reason": reason}
+        )
+        self._alert(AlertLevel.WARNING, f"cancel of {cid} refused by {current.venue}: {reason}")
+
+    async def _deferred_cancel(self, cid: str, actor: str) -> None:
+        """The cancel asked while the order was in flight, now that the venue has it."""
+        order = self.orders[cid]
+        if order.status.is_terminal:
+            return
+        self._audit.record(actor, "order_cancel", {"client_order_id": cid, "deferred": False})
+        try:
+            await self._cancel_now(order)
+        except Exception:
+            log.exception("deferred cancel of %s failed", cid)
+        finally:
+            self.flush_writes()
+
+    def note_not_found(self, client_order_id: str) -> bool:
+        """Count one "no such order" answer; True once ``NOT_FOUND_TO_REJECT`` came in a row
+        (any answer that finds the order starts the count again)."""
+        misses = self._not_found.get(client_order_id, 0) + 1
+        self._not_found[client_order_id] = misses
+        return misses >= NOT_FOUND_TO_REJECT
 
     async def refresh(self, client_order_id: str) -> Order | None:
         """Ask the venue for one order and apply what it says."""
@@ -289,7 +396,6 @@ class OrderManager:
     async def _settle_unknown(self, client_order_id: str) -> None:
         """Ask the venue, with backoff, until the order's real state is known."""
         delay = self.settings.settle_backoff_s
-        misses = 0
         for _ in range(self.settings.settle_attempts):
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
@@ -297,19 +403,20 @@ class OrderManager:
             if order.status not in (S.UNKNOWN, S.PENDING_CANCEL, S.PENDING_SUBMIT):
                 return
             try:
-                found = await asyncio.wait_for(
-                    self.venues[order.venue].fetch_order(client_order_id, order.symbol),
-                    self.settings.venue_timeout_s,
-                )
+                async with asyncio.timeout(self.settings.venue_timeout_s):
+                    found = await self.venues[order.venue].fetch_order(
+                        client_order_id, order.symbol
+                    )
             except (VenueError, TimeoutError, OSError) as exc:
                 log.warning("settling %s: %s", client_order_id, exc)
                 continue
             if found is not None:
                 self.apply(found)
+                self.flush_writes()
                 return
-            misses += 1
-            if misses >= NOT_FOUND_TO_REJECT and order.status is not S.PENDING_CANCEL:
+            if self.note_not_found(client_order_id) and order.status is not S.PENDING_CANCEL:
                 self.settle(client_order_id, S.REJECTED, "never reached the venue")
+                self.flush_writes()
                 return
         self._alert(
             AlertLevel.CRITICAL,
@@ -322,6 +429,7 @@ class OrderManager:
     def apply(self, incoming: Order) -> Order | None:
         """A venue's view of one of our orders; adopts orders we do not know as external."""
         cid = incoming.client_order_id
+        self._not_found.pop(cid, None)
         current = self.orders.get(cid)
         if current is None:
             return self.adopt(incoming)
@@ -357,7 +465,7 @@ class OrderManager:
         """An order the venue has and we never sent (placed elsewhere): recorded as external."""
         order = replace(incoming, origin="external")
         self._track(order)
-        self._store.submit(repo.save_order, order)
+        self._write_order(order)
         self._audit.record(
             "engine",
             "order_adopted",
@@ -395,16 +503,54 @@ class OrderManager:
         self._fills_seen.add(key)
         self._fill_qty[cid] = filled
         self.fills_total += 1
-        self._store.submit(repo.save_fill, fill)
+        self._w_fills.append(fill)
+        self._schedule_writes()
         self._bus.publish(FillReceived(fill))
 
     def on_balance(self, venue: str, balance: Balance) -> None:
-        self._store.submit(repo.upsert_balance, venue, balance)
+        self._w_balances[(venue, balance.asset)] = balance
+        self._schedule_writes()
         self._bus.publish(BalanceChanged(venue, balance))
 
     def on_position(self, venue: str, position: Position) -> None:
-        self._store.submit(repo.upsert_position, position)
+        self._w_positions[(venue, position.instrument_id.symbol)] = position
+        self._schedule_writes()
         self._bus.publish(PositionChanged(venue, position))
+
+    # -- writes after the journal --------------------------------------------------------------
+
+    def flush_writes(self) -> None:
+        """Hand every waiting write to the store thread now, as one job (not awaited)."""
+        self._w_scheduled = False
+        if not (self._w_orders or self._w_fills or self._w_balances or self._w_positions):
+            return
+        orders, self._w_orders = list(self._w_orders.values()), {}
+        fills, self._w_fills = self._w_fills, []
+        balances = [(venue, b) for (venue, _), b in self._w_balances.items()]
+        positions = list(self._w_positions.values())
+        self._w_balances, self._w_positions = {}, {}
+        try:
+            self._store.submit(_write_updates, orders, fills, balances, positions)
+        except StoreClosed:
+            log.error(
+                "store closed: %d order updates, %d fills, %d balances, %d positions not written",
+                len(orders), len(fills), len(balances), len(positions),
+            )  # fmt: skip
+
+    def _write_order(self, order: Order) -> None:
+        self._w_orders[order.client_order_id] = order
+        self._schedule_writes()
+
+    def _schedule_writes(self) -> None:
+        if self._w_scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # used without a loop (a bare OMS in tests): hand it over now
+            self.flush_writes()
+            return
+        self._w_scheduled = True
+        loop.call_soon(self.flush_writes)
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -434,8 +580,16 @@ class OrderManager:
             self._release(order.client_order_id)
         if order.status.is_terminal and old is not None and not old.status.is_terminal:
             self._untrack_open(order)
-        self._store.submit(repo.save_order, order)
+        self._write_order(order)
         self._bus.publish(OrderUpdated(order))
+        cid = order.client_order_id
+        if order.status.is_terminal:
+            self._not_found.pop(cid, None)
+        if cid in self._cancel_wanted:
+            if order.status.is_terminal:
+                del self._cancel_wanted[cid]
+            elif order.status in _CANCELABLE:
+                self._spawn(self._deferred_cancel(cid, self._cancel_wanted.pop(cid)))
 
     def _track(self, order: Order) -> None:
         self.orders[order.client_order_id] = order
@@ -486,3 +640,4 @@ class OrderManager:
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        self.flush_writes()

@@ -2,7 +2,11 @@
 
 For every order we believe may still trade, the venue's word wins: open orders are updated, ended
 ones settled, orders the venue has and we do not are adopted as external. An order we believe live
-that the venue does not know at all cannot be settled: that halts trading. Fills are fetched and
+that the venue does not know at all cannot be settled: that halts trading. An order we believe
+sent but never answered (PENDING_SUBMIT not on its way, or UNKNOWN) that the venue does not know
+is REJECTED as never having reached it, under the same rule as the OMS's settle loop: only after
+``NOT_FOUND_TO_REJECT`` consecutive "not found" answers (asked again with the settle backoff),
+counted per order by ``OrderManager.note_not_found`` wherever they were asked. Fills are fetched and
 de-duplicated; balances and positions are compared with what we recorded and replaced by the
 venue's, and every difference is reported.
 """
@@ -24,6 +28,7 @@ from app.engine.portfolio import Portfolio
 from app.store import repositories as repo
 from app.store.schema import fills
 from app.store.store import Store
+from app.venues.base import Venue
 
 log = logging.getLogger(__name__)
 S = OrderStatus
@@ -108,8 +113,11 @@ class Reconciler:
                 elif oms.sending(cid):
                     continue  # on its way: the venue's answer will settle it
                 elif order.status in (S.PENDING_SUBMIT, S.UNKNOWN):
-                    oms.settle(cid, S.REJECTED, "never reached the venue (reconciliation)")
-                    result.rejected_unsent += 1
+                    if await self._absent(venue, order.client_order_id, order.symbol):
+                        oms.settle(cid, S.REJECTED, "never reached the venue (reconciliation)")
+                        result.rejected_unsent += 1
+                    else:
+                        result.updated += 1
                 else:
                     result.unresolved.append(
                         f"order {cid} is {order.status} in our journal but unknown to the venue"
@@ -120,6 +128,7 @@ class Reconciler:
                     result.adopted += 1
                 else:
                     oms.apply(order)
+            oms.flush_writes()  # what the OMS was told goes to the store before we read it
             since = await self._store.run(_last_fill_ns, name)
             missing = oms.missing_fills_since(name)  # a lost fill older than the last recorded
             if missing is not None:
@@ -135,10 +144,28 @@ class Reconciler:
             result.error = f"could not reconcile: {exc}"
         return result
 
+    async def _absent(self, venue: Venue, cid: str, symbol: str) -> bool:
+        """The venue just said it does not know ``cid`` (one miss, counted here): ask again, with
+        the settle backoff, until ``NOT_FOUND_TO_REJECT`` misses in a row (True) or it shows up
+        (applied, False)."""
+        oms = self._oms
+        delay = oms.settings.settle_backoff_s
+        while not oms.note_not_found(cid):
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+            if oms.orders[cid].status not in (S.PENDING_SUBMIT, S.UNKNOWN):
+                return False  # settled meanwhile (a late report)
+            seen = await venue.fetch_order(cid, symbol)
+            if seen is not None:
+                oms.apply(seen)
+                return False
+        return True
+
     async def _accounts(self, name: str, result: VenueReconciliation) -> None:
         venue = self._oms.venues[name]
         balances = await venue.fetch_balances()
         positions = [p for p in await venue.fetch_positions() if p.qty != 0]
+        self._oms.flush_writes()
         rec_positions, rec_balances = await self._store.run(_recorded, name)
         ours = {p.instrument_id.symbol: p.qty for p in rec_positions if p.qty != 0}
         theirs = {p.instrument_id.symbol: p.qty for p in positions}

@@ -5,12 +5,28 @@ rather than the async engine. Every statement runs on that thread, so the loop n
 disk, SQLite sees exactly one writer (no ``database is locked`` between our own connections),
 and writes keep their order. Two ways in:
 
-- ``await store.run(fn, *args)`` runs ``fn(conn, *args)`` in one transaction on the store thread
-  and returns its result: reads, and writes that must be on disk before the engine goes on
-  (the order journal is written before the order is sent).
+- ``await store.run(fn, *args)`` runs ``fn(conn, *args)`` in a transaction on the store thread
+  and returns its result once that transaction is committed: reads, and writes that must be on
+  disk before the engine goes on (the order journal is written before the order is sent).
+  ``store.submit(fn, *args)`` is the same without waiting (writes that only need to keep their
+  order, such as an order's later updates).
 - ``store.enqueue(table, row)`` returns at once; rows are written in batches (Core
   ``executemany``) every ``flush_interval_s`` or as soon as ``batch_size`` rows wait: spread
   samples, equity snapshots, audit entries.
+
+Group commit. Jobs of ``run`` and ``submit`` wait in one FIFO; the store thread takes every job
+waiting when it comes for work (at most ``MAX_GROUP``) and runs consecutive ones in *one*
+transaction, in order, with one commit. A job's result (or its future) is delivered only after
+that commit, so "awaited" still means "on disk"; many concurrent submitters, or a journal write
+queued behind the unawaited updates of the previous order, share a commit instead of paying one
+each. A job that raises rolls its whole group back; each job of the group is then run again
+alone, in its own transaction and in order, so every job still commits or rolls back on its own
+exactly as if it had run by itself. That is why job functions must act only through the
+connection they are given (no other side effects): one of them may be run twice, its first run
+rolled back. (SAVEPOINTs would avoid the rerun, but the pysqlite driver's transaction
+handling makes them unreliable, and they would cost two statements per job on the fast path.)
+Batched inserts (``enqueue``), ``open`` and ``close`` go through the same FIFO as jobs of their
+own, so everything the store does keeps the order in which it was asked.
 
 A failing batch never kills the thread: it is logged and counted, its rows get one retry at the
 next flush, then are dropped with an error naming the table and the count. The queue is bounded
@@ -21,9 +37,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar, TypeVarTuple
@@ -38,6 +54,42 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
 Rows = list[dict[str, Any]]
+MAX_GROUP = 512  # jobs committed together at most (bounds one transaction's size and latency)
+
+
+class _Job:
+    """One unit of work for the store thread: ``fn(conn, *args)`` in a transaction, or, when
+    ``raw``, ``fn()`` alone outside any group (open, batched inserts, close)."""
+
+    __slots__ = ("args", "fn", "future", "loop", "raw")
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        future: asyncio.Future[Any] | None,
+        loop: asyncio.AbstractEventLoop | None,
+        raw: bool = False,
+    ) -> None:
+        self.fn = fn
+        self.args = args
+        self.future = future
+        self.loop = loop
+        self.raw = raw
+
+
+Outcome = tuple["asyncio.Future[Any]", BaseException | None, Any]
+
+
+def _deliver(outcomes: list[Outcome]) -> None:
+    """On the loop: hand results to whoever still waits (a cancelled caller does not)."""
+    for future, exc, value in outcomes:
+        if future.done():
+            continue
+        if exc is not None:
+            future.set_exception(exc)
+        else:
+            future.set_result(value)
 
 
 class StoreClosed(RuntimeError):
@@ -65,6 +117,15 @@ class Store:
         self._engine: Engine | None = None
         self._flush_task: asyncio.Task[None] | None = None
         self._close_task: asyncio.Task[None] | None = None
+        # The FIFO of jobs, shared with the loop thread under _jobs_lock; _draining is True while
+        # a drain is scheduled or running on the store thread (it takes every job queued).
+        self._jobs: deque[_Job] = deque()
+        self._jobs_lock = threading.Lock()
+        self._draining = False
+        self._kick_scheduled = False  # loop thread only
+        self._conn: Connection | None = None  # store thread only: kept open between groups
+        self._groups_committed = 0
+        self._jobs_committed = 0
         # Shared with the loop thread, under _lock.
         self._lock = threading.Lock()
         self._pending: dict[Table, Rows] = {}
@@ -106,6 +167,16 @@ class Store:
         return self._batches_written
 
     @property
+    def groups_committed(self) -> int:
+        """Transactions that committed jobs of ``run``/``submit`` (a group shares one)."""
+        return self._groups_committed
+
+    @property
+    def jobs_committed(self) -> int:
+        """Jobs of ``run``/``submit`` committed so far (in groups or alone)."""
+        return self._jobs_committed
+
+    @property
     def write_errors(self) -> int:
         """Batches that failed to write (each attempt counts)."""
         return self._write_errors
@@ -128,8 +199,8 @@ class Store:
             raise StoreClosed("the store was closed; make a new one")
         if self._engine is not None:
             return
+        await self._call_raw(self._open_sync)
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._executor, self._open_sync)
         self._flush_task = loop.create_task(self._flush_periodically(), name="store-flush")
 
     async def close(self) -> None:
@@ -141,20 +212,27 @@ class Store:
     # -- work ----------------------------------------------------------------------------------
 
     async def run(self, fn: Callable[[Connection, *Ts], T], *args: *Ts) -> T:
-        """``fn(conn, *args)`` in one transaction on the store thread (committed if it returns,
-        rolled back if it raises). If the caller is cancelled, ``fn`` still completes."""
-        if self._engine is None or self._close_task is not None:
-            raise StoreClosed("the store is not open")
-        job = functools.partial(self._run_sync, fn, *args)
-        return await asyncio.get_running_loop().run_in_executor(self._executor, job)
+        """``fn(conn, *args)`` in a transaction on the store thread; returns once it is committed
+        (raises what ``fn`` raised, its writes rolled back). Consecutive jobs may share one
+        transaction (group commit, see the module docstring). If the caller is cancelled, ``fn``
+        still runs and commits."""
+        return await self.submit(fn, *args)
 
     def submit(self, fn: Callable[[Connection, *Ts], T], *args: *Ts) -> asyncio.Future[T]:
-        """Like ``run``, but handed to the store thread at once, so that writes submitted one
-        after another are applied in that order even when nobody awaits them."""
+        """Like ``run``, but queued at once and not awaited: jobs submitted one after another
+        are applied in that order even when nobody awaits them."""
         if self._engine is None or self._close_task is not None:
             raise StoreClosed("the store is not open")
-        job = functools.partial(self._run_sync, fn, *args)
-        return asyncio.get_running_loop().run_in_executor(self._executor, job)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        job = _Job(fn, args, future, loop)
+        with self._jobs_lock:
+            self._jobs.append(job)
+            if self._draining or self._kick_scheduled:
+                return future  # the running drain, or the kick at the end of this pass, takes it
+            self._kick_scheduled = True
+        loop.call_soon(self._kick)
+        return future
 
     def enqueue(self, table: Table, row: Mapping[str, Any]) -> None:
         """Queue ``row`` for a batched insert into ``table``; never blocks, never raises for a
@@ -176,7 +254,7 @@ class Store:
                 dropped = self._rows_dropped
                 why = "the store is closed" if not self._accepting else "the queue is full"
         if submit:
-            self._executor.submit(self._flush_sync)
+            self._put(_Job(self._flush_sync, (), None, None, raw=True))
         elif dropped and (dropped == 1 or dropped % 10_000 == 0):
             log.error("store: row for %s dropped: %s (%d rows dropped so far)", table, why, dropped)
 
@@ -184,16 +262,44 @@ class Store:
         """Write everything queued so far (and retry what failed once); returns when done."""
         if self._engine is None or self._close_task is not None:
             return
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._flush_sync)
+        await self._call_raw(self._flush_sync)
+
+    def _kick(self) -> None:
+        """End of the loop pass that queued jobs: wake the store thread for all of them at once.
+
+        Decision: jobs are not handed over one by one (each wake-up of the thread cost about as
+        much as a write, and the woken thread competed for the GIL with the loop still queuing);
+        whatever one pass of the loop queues forms one group, written while the loop goes on.
+        """
+        with self._jobs_lock:
+            self._kick_scheduled = False
+            if self._draining or not self._jobs:
+                return
+            self._draining = True
+        self._executor.submit(self._drain)
+
+    def _put(self, job: _Job) -> None:
+        """Queue ``job`` and wake the store thread now unless a drain is pending (any thread)."""
+        with self._jobs_lock:
+            self._jobs.append(job)
+            if self._draining:
+                return
+            self._draining = True
+        self._executor.submit(self._drain)
+
+    async def _call_raw(self, fn: Callable[[], T]) -> T:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._put(_Job(fn, (), future, loop, raw=True))
+        return await future
 
     # -- loop side -----------------------------------------------------------------------------
 
     async def _flush_periodically(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(self._flush_interval_s)
             if self._pending_count or self._retry_count:
-                await loop.run_in_executor(self._executor, self._flush_sync)
+                await self._call_raw(self._flush_sync)
 
     async def _close(self) -> None:
         if self._flush_task is not None:
@@ -201,7 +307,7 @@ class Store:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flush_task
         try:
-            await asyncio.get_running_loop().run_in_executor(self._executor, self._close_sync)
+            await self._call_raw(self._close_sync)
         finally:
             self._executor.shutdown(wait=False)
 
@@ -216,14 +322,104 @@ class Store:
             raise
         self._engine = engine
 
-    def _run_sync(self, fn: Callable[..., T], *args: Any) -> T:
-        if self._engine is None:
-            raise StoreClosed("the store is not open")
-        with self._engine.begin() as conn:
-            return fn(conn, *args)
+    def _drain(self) -> None:
+        """Take what is queued, group by group, until the FIFO is empty."""
+        try:
+            self._drain_all()
+        except BaseException:  # a bug here must not leave the store deaf to new jobs
+            log.exception("store: the writer failed; later jobs start a new drain")
+            with self._jobs_lock:
+                self._draining = False
+            raise
+
+    def _drain_all(self) -> None:
+        while True:
+            with self._jobs_lock:
+                if not self._jobs:
+                    self._draining = False
+                    return
+                count = min(len(self._jobs), MAX_GROUP)
+                jobs = [self._jobs.popleft() for _ in range(count)]
+            group: list[_Job] = []
+            for job in jobs:
+                if not job.raw:
+                    group.append(job)
+                    continue
+                if group:
+                    self._run_group(group)
+                    group = []
+                self._run_raw(job)
+            if group:
+                self._run_group(group)
+
+    def _run_group(self, group: list[_Job]) -> None:
+        """Consecutive jobs in one transaction; results handed out after the commit."""
+        engine = self._engine
+        if engine is None:
+            closed = StoreClosed("the store is not open")
+            self._hand_out([(job, closed, None) for job in group])
+            return
+        results: list[Any] = []
+        try:
+            conn = self._conn
+            if conn is None:
+                conn = self._conn = engine.connect()
+            with conn.begin():
+                for job in group:
+                    results.append(job.fn(conn, *job.args))
+        except BaseException as exc:
+            # Rolled back. Start the next group on a fresh connection (this one may be broken),
+            # and run each job again on its own, below, so that only the failing one fails.
+            self._drop_connection()
+            if len(group) == 1:
+                self._hand_out([(group[0], exc, None)])
+                return
+        else:
+            self._groups_committed += 1
+            self._jobs_committed += len(group)
+            self._hand_out([(job, None, r) for job, r in zip(group, results, strict=True)])
+            return
+        for job in group:
+            try:
+                with engine.begin() as conn:
+                    result = job.fn(conn, *job.args)
+            except BaseException as exc:
+                self._hand_out([(job, exc, None)])
+            else:
+                self._groups_committed += 1
+                self._jobs_committed += 1
+                self._hand_out([(job, None, result)])
+
+    def _run_raw(self, job: _Job) -> None:
+        try:
+            result = job.fn()
+        except BaseException as exc:
+            self._hand_out([(job, exc, None)])
+        else:
+            self._hand_out([(job, None, result)])
+
+    def _drop_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    @staticmethod
+    def _hand_out(outcomes: list[tuple[_Job, BaseException | None, Any]]) -> None:
+        """One call onto each waiting loop for the whole list (not one wake-up per job)."""
+        per_loop: dict[asyncio.AbstractEventLoop, list[Outcome]] = {}
+        for job, exc, value in outcomes:
+            if job.future is not None and job.loop is not None:
+                per_loop.setdefault(job.loop, []).append((job.future, exc, value))
+            elif exc is not None:
+                log.error("store: unattended job %r failed: %s", job.fn, exc)
+        for loop, items in per_loop.items():
+            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits
+                loop.call_soon_threadsafe(_deliver, items)
 
     def _close_sync(self) -> None:
         self._flush_sync(final=True)
+        self._drop_connection()
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None

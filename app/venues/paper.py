@@ -6,6 +6,13 @@ a ``PaperStateStore`` and reports to the listener. Every operation awaits its la
 runs its checks and effects without awaiting (atomic on the event loop), is saved in one
 transaction, and only then reported. Rejections raise ``OrderRejected`` (or ``InsufficientFunds``)
 and leave no trace; kills by time in force end as ``CANCELED`` with a reason.
+
+Orders and cancels are *staged* and committed at the end of the loop pass together with every
+other operation staged in that pass (group commit, ``paper_store.py``); the operation reports and
+answers only once that commit is done, so an acknowledged order is on disk, as before. Quotes,
+funding and resets still commit at once (with anything staged before them, in order). Reads from
+outside (open orders, one order, fills, balances, positions) first commit whatever is staged, so
+nothing the venue says is ever ahead of its own books on disk.
 """
 
 from __future__ import annotations
@@ -90,6 +97,7 @@ class PaperVenue:
         """Stop taking requests and matching. State is saved; the shared store stays open."""
         self._connected = False
         self._books.clear()
+        self._commit_staged()
 
     # -- Venue protocol: orders ----------------------------------------------------------------
 
@@ -100,9 +108,12 @@ class PaperVenue:
                 f"duplicate client order id {order.client_order_id} on {self._name}"
             )
         try:
-            return self._exchange.submit(order)
+            ack = self._exchange.submit(order)
         finally:
-            self._flush()
+            saved = self._stage()
+        if saved is not None:
+            await saved
+        return ack
 
     async def cancel_order(self, client_order_id: str, symbol: str) -> Order:
         """Cancel an open order. An order that already ended is returned as it ended."""
@@ -118,24 +129,34 @@ class PaperVenue:
                 f"order {client_order_id} on {self._name} is for {order.symbol}, not {symbol}"
             )
         try:
-            return self._exchange.cancel(client_order_id, None)
+            canceled = self._exchange.cancel(client_order_id, None)
         finally:
-            self._flush()
+            saved = self._stage()
+        if saved is not None:
+            await saved
+        return canceled
 
     async def cancel_all(self, symbol: str | None = None) -> list[Order]:
         await self._arrive()
         exchange = self._exchange
         try:
-            return [exchange.cancel(o.client_order_id, None) for o in exchange.sorted_open(symbol)]
+            canceled = [
+                exchange.cancel(o.client_order_id, None) for o in exchange.sorted_open(symbol)
+            ]
         finally:
-            self._flush()
+            saved = self._stage()
+        if saved is not None:
+            await saved
+        return canceled
 
     async def fetch_open_orders(self, symbol: str | None = None) -> list[Order]:
         self._require_connected()
+        self._commit_staged()
         return self._exchange.sorted_open(symbol)
 
     async def fetch_order(self, client_order_id: str, symbol: str) -> Order | None:
         self._require_connected()
+        self._commit_staged()
         order = self._exchange.open.get(client_order_id)
         if order is None:
             record = self._store.order(self._name, client_order_id)
@@ -144,14 +165,17 @@ class PaperVenue:
 
     async def fetch_fills(self, since_ns: int = 0, symbol: str | None = None) -> list[Fill]:
         self._require_connected()
+        self._commit_staged()
         return self._store.fills(self._name, since_ns, symbol)
 
     async def fetch_balances(self) -> dict[str, Balance]:
         self._require_connected()
+        self._commit_staged()
         return dict(self._account.balances)
 
     async def fetch_positions(self) -> list[Position]:
         self._require_connected()
+        self._commit_staged()
         return [p for _, p in sorted(self._account.positions.items()) if p.qty != 0]
 
     # -- market side ---------------------------------------------------------------------------
@@ -232,12 +256,26 @@ class PaperVenue:
         meta: Mapping[str, str] | None = None,
         report: bool = True,
     ) -> None:
-        """Write the operation's changes in one transaction, then tell the listener."""
+        """Write the operation's changes now (with anything staged before), then report them."""
+        self._stage(replace_account=replace_account, meta=meta, report=report, wait=False)
+        self._store.commit()
+
+    def _stage(
+        self,
+        *,
+        replace_account: bool = False,
+        meta: Mapping[str, str] | None = None,
+        report: bool = True,
+        wait: bool = True,
+    ) -> asyncio.Future[None] | None:
+        """Stage the operation's changes for the store's next commit; they are reported to the
+        listener once committed. With ``wait``, returns a future done at that moment (None when
+        nothing changed), and the commit is scheduled for the end of this loop pass."""
         account, exchange = self._account, self._exchange
         changes = exchange.take_changes()
         touched = account.changed_assets or account.changed_symbols
         if not (changes.orders or changes.fills or touched or replace_account or meta):
-            return
+            return None
         balances, positions = account.drain()
         records = []
         for cid, (order, seq) in changes.orders.items():
@@ -250,7 +288,21 @@ class PaperVenue:
             "next_trade_id": str(exchange.next_trade),
             "next_order_seq": str(exchange.next_order),
         }
-        self._store.save(
+        future: asyncio.Future[None] | None = None
+        if wait:
+            future = asyncio.get_running_loop().create_future()
+        listener = self._listener if report else None
+
+        def done(exc: BaseException | None) -> None:
+            if exc is None and listener is not None:
+                self._report(listener, changes, balances, positions)
+            if future is not None and not future.done():
+                if exc is None:
+                    future.set_result(None)
+                else:
+                    future.set_exception(exc)
+
+        self._store.stage(
             self._name,
             orders=records,
             fills=changes.fills,
@@ -258,9 +310,16 @@ class PaperVenue:
             positions=positions,
             meta={**counters, **(meta or {})},
             replace_account=replace_account,
+            done=done,
         )
-        if report and self._listener is not None:
-            self._report(self._listener, changes, balances, positions)
+        if wait:
+            self._store.commit_soon()
+        return future
+
+    def _commit_staged(self) -> None:
+        """Commit what is staged (this venue's or others' on the same file) before answering."""
+        if self._store.has_staged:
+            self._store.commit()
 
     def _flush_quietly(self) -> None:
         """On the quote path a failing write is logged, never raised into the feed."""

@@ -1,18 +1,27 @@
 """Balances, derivative positions and margin of one paper account.
 
-``locked`` of an asset is never adjusted by hand: it is recomputed as the sum of what open orders
-hold (per client order id) and the margin of open positions (per symbol), so a lock can never be
-released twice or leak. An order's hold is its amount for the whole quantity scaled by what remains
-(``amount * remaining / quantity``), computed afresh each time rather than by repeated partial
-releases, so a spot hold stays exact to the last unit. Arithmetic is the core's
-(``spot_fill_deltas``, ``Position.apply_fill``).
+``locked`` of an asset is the sum of what open orders hold (per client order id) and the margin
+of open positions (per symbol), so a lock can never be released twice or leak. An order's hold is
+its amount for the whole quantity scaled by what remains (``amount * remaining / quantity``),
+computed afresh each time rather than by repeated partial releases, so a spot hold stays exact to
+the last unit. Arithmetic is the core's (``spot_fill_deltas``, ``Position.apply_fill``).
+
+Decision: the sum is kept as a running total per asset (``_held``), moved by exactly the change
+of one hold or one margin, instead of re-summing every open order of the asset on each order,
+fill and cancel (that was O(open orders) per operation). To make "running total" and "re-summed
+total" the same number, not merely close, the total is kept *exact*: every addition and
+subtraction runs in ``_EXACT`` (200 digits, ``Inexact`` trapped), so no rounding accumulates
+however many holds come and go; ``locked`` is that total rounded once to the default context. In
+the unreachable case of a sum needing more than 200 digits the asset is re-summed from its holds.
+``verify_locks`` re-sums every asset from scratch and reports any difference (the property tests
+call it after random sequences of operations).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import Context, Decimal, Inexact
 
 from app.core.accounting import Balance, Position, apply_deltas, spot_fill_deltas
 from app.core.instruments import Instrument, InstrumentId
@@ -22,6 +31,15 @@ from app.venues.errors import InsufficientFunds
 from app.venues.paper_matching import fee_allowance_rate, fee_currency, fmt
 
 Lock = tuple[str, Decimal]
+_EXACT = Context(prec=200, traps=[Inexact])
+
+
+def _exact_sum(parts: Iterable[Decimal]) -> Decimal:
+    """The exact sum of ``parts``; raises ``Inexact`` if it needs more than 200 digits."""
+    total = ZERO
+    for part in parts:
+        total = _EXACT.add(total, part)
+    return total
 
 
 @dataclass(slots=True)
@@ -52,6 +70,7 @@ class PaperAccount:
         self.positions: dict[str, Position] = {}
         self._holds: dict[str, Hold] = {}
         self._margins: dict[str, Lock] = {}
+        self._held: dict[str, Decimal] = {}  # exact running total of holds and margins per asset
         self.changed_assets: set[str] = set()
         self.changed_symbols: set[str] = set()
 
@@ -73,7 +92,9 @@ class PaperAccount:
             inst = instruments.get(symbol)
             if inst is not None:
                 self._set_margin(inst, position)
-        for asset in {*self.balances, *(h.asset for h in self._holds.values())}:
+        assets = {*self.balances, *(h.asset for h in self._holds.values())}
+        self._held = {asset: self._resum(asset) for asset in assets}
+        for asset in assets:
             self._relock(asset)
         self.changed_assets.clear()
         self.changed_symbols.clear()
@@ -88,6 +109,7 @@ class PaperAccount:
         self.positions = {}
         self._holds = {}
         self._margins = {}
+        self._held = {}
 
     def drain(self) -> tuple[list[Balance], list[Position]]:
         """What changed since the last drain; a position that is gone comes back flat (qty 0)."""
@@ -140,7 +162,12 @@ class PaperAccount:
             raise InsufficientFunds(
                 f"insufficient {asset} on {self.venue}: need {fmt(amount)}, free {fmt(free)}"
             )
+        old = self._holds.get(client_order_id)
         self._holds[client_order_id] = Hold(asset, amount, quantity, quantity)
+        self._move(asset, amount)
+        if old is not None:  # never by the exchange (ids are unique), but keep the totals right
+            self._move(old.asset, -old.current)
+            self._relock(old.asset)
         self._relock(asset)
 
     def release(self, client_order_id: str, qty: Decimal) -> None:
@@ -148,14 +175,19 @@ class PaperAccount:
         hold = self._holds.get(client_order_id)
         if hold is None:
             return
+        before = hold.current
         hold.remaining -= qty
         if hold.remaining <= 0:
             del self._holds[client_order_id]
+            self._move(hold.asset, -before)
+        else:
+            self._move(hold.asset, _EXACT.subtract(hold.current, before))
         self._relock(hold.asset)
 
     def release_all(self, client_order_id: str) -> None:
         hold = self._holds.pop(client_order_id, None)
         if hold is not None:
+            self._move(hold.asset, -hold.current)
             self._relock(hold.asset)
 
     # -- fills and funding ---------------------------------------------------------------------
@@ -210,15 +242,52 @@ class PaperAccount:
 
     def _set_margin(self, inst: Instrument, position: Position) -> None:
         """Margin of an open position: its notional at entry over the leverage."""
+        old = self._margins.pop(inst.symbol, None)
+        if old is not None:
+            self._move(old[0], -old[1])
         if position.qty == 0 or position.avg_entry <= 0:
-            self._margins.pop(inst.symbol, None)
             return
         margin = inst.notional(position.qty, position.avg_entry) / self.leverage
         self._margins[inst.symbol] = (inst.settle_currency, margin)
+        self._move(inst.settle_currency, margin)
+
+    def _move(self, asset: str, delta: Decimal) -> None:
+        """Add ``delta`` (exactly) to the running total held of ``asset``."""
+        if not delta:
+            return
+        try:
+            total = _EXACT.add(self._held.get(asset, ZERO), delta)
+        except Inexact:  # beyond 200 digits: start again from the holds themselves
+            total = self._resum(asset)
+        self._held[asset] = total if total else ZERO
+
+    def _resum(self, asset: str) -> Decimal:
+        """What ``asset`` holds, summed afresh from every hold and margin (exact where it can)."""
+        parts = [h.current for h in self._holds.values() if h.asset == asset]
+        parts += [a for k, a in self._margins.values() if k == asset]
+        try:
+            total = _exact_sum(parts)
+        except Inexact:
+            total = sum(parts, ZERO)
+        return total if total else ZERO
+
+    def verify_locks(self) -> dict[str, tuple[Decimal, Decimal]]:
+        """Assets whose running total differs from a fresh re-sum: {asset: (running, re-summed)};
+        empty when all agree (also checks each balance's ``locked``)."""
+        wrong: dict[str, tuple[Decimal, Decimal]] = {}
+        assets = {*self._held, *self.balances, *(h.asset for h in self._holds.values())}
+        assets |= {k for k, _ in self._margins.values()}
+        for asset in assets:
+            running = self._held.get(asset, ZERO)
+            fresh = self._resum(asset)
+            balance = self.balances.get(asset)
+            locked = balance.locked if balance is not None else ZERO
+            if running != fresh or locked != +fresh:
+                wrong[asset] = (running, fresh)
+        return wrong
 
     def _relock(self, asset: str) -> None:
-        held = sum((h.current for h in self._holds.values() if h.asset == asset), ZERO)
-        held += sum((a for k, a in self._margins.values() if k == asset), ZERO)
+        held = +self._held.get(asset, ZERO)  # rounded once, to the default context
         current = self.balances.get(asset) or Balance(asset)
         if current.locked != held or asset not in self.balances:
             self.balances[asset] = replace(current, locked=held)

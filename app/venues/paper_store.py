@@ -3,15 +3,28 @@
 Reconciliation compares the engine's journal with what the venue says; for that to mean anything
 the paper venue must keep its own record, as a real exchange does. One SQLite file can hold several
 paper venues (every row is keyed by venue name). Decimals are stored as TEXT, so nothing is rounded.
-Each ``save`` is one transaction: a crash leaves the state before or after an operation, never half.
+Every write is one transaction: a crash leaves the state before or after an operation, never half.
+
+Group commit. An operation may ``stage`` its changes instead of saving them at once; everything
+staged during one pass of the event loop (from any venue sharing the file) is written in one
+transaction at the end of that pass (``commit_soon``), and each staged operation's ``done``
+callback runs after that commit, in staging order, with None or the error. Decision: the venue
+answers an order or a cancel only from that callback, so an acknowledgement still never leaves
+before its effects are on disk (the crash tests kill the process between the two), while many
+orders placed in the same pass share one commit instead of paying one each. ``save`` writes at
+once, together with whatever was staged before it (order is kept). Until committed, staged
+orders are visible to ``order`` (so the venue refuses a duplicate id), and ``has_staged`` tells
+the venue to commit before answering a read from outside.
 
 Used from the event loop only: calls are synchronous and short (one small transaction each).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +34,8 @@ from typing import Any
 from app.core.accounting import Balance, Position
 from app.core.instruments import InstrumentId
 from app.core.orders import Fill, Liquidity, Order, OrderStatus, OrderType, Side, TimeInForce
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "1"
 INITIALIZED = "initialized"
@@ -91,6 +106,23 @@ class PaperState:
     meta: dict[str, str]
 
 
+Done = Callable[[BaseException | None], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Staged:
+    """One operation's changes, waiting for the next commit."""
+
+    venue: str
+    orders: list[OrderRecord]
+    fills: list[Fill]
+    balances: list[Balance]
+    positions: list[Position]
+    meta: Mapping[str, str] | None
+    replace_account: bool
+    done: Done | None
+
+
 def _dec(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
@@ -111,11 +143,23 @@ class PaperStateStore:
         self._db.execute(
             "INSERT OR IGNORE INTO paper_meta VALUES ('', 'schema', ?)", (SCHEMA_VERSION,)
         )
+        self._staged: list[_Staged] = []
+        self._staged_orders: dict[tuple[str, str], OrderRecord] = {}
+        self._commit_handle: asyncio.Handle | None = None
+        self.commits = 0  # transactions written (a group of staged operations counts once)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     def close(self) -> None:
-        self._db.close()
+        """Write what is staged, then close the file."""
+        try:
+            if self._staged:
+                self.commit()
+        finally:
+            if self._commit_handle is not None:
+                self._commit_handle.cancel()
+                self._commit_handle = None
+            self._db.close()
 
     def __enter__(self) -> PaperStateStore:
         return self
@@ -157,6 +201,10 @@ class PaperStateStore:
         return PaperState(totals, positions, [self._record(venue, r) for r in rows], meta)
 
     def order(self, venue: str, client_order_id: str) -> OrderRecord | None:
+        """The order as last saved or staged."""
+        staged = self._staged_orders.get((venue, client_order_id))
+        if staged is not None:
+            return staged
         row = self._db.execute(
             f"SELECT {_ORDER_COLUMNS} FROM paper_orders WHERE venue = ? AND client_order_id = ?",
             (venue, client_order_id),
@@ -202,22 +250,109 @@ class PaperStateStore:
         meta: Mapping[str, str] | None = None,
         replace_account: bool = False,
     ) -> None:
-        """Write one operation's changes in one transaction.
+        """Write one operation's changes now, in one transaction with whatever was staged before.
 
         ``replace_account`` first drops the venue's balances and positions (a reset), so that
         ``balances`` and ``positions`` become the whole account.
         """
+        self.stage(
+            venue,
+            orders=orders,
+            fills=fills,
+            balances=balances,
+            positions=positions,
+            meta=meta,
+            replace_account=replace_account,
+        )
+        self.commit()
+
+    def stage(
+        self,
+        venue: str,
+        *,
+        orders: Iterable[OrderRecord] = (),
+        fills: Iterable[Fill] = (),
+        balances: Iterable[Balance] = (),
+        positions: Iterable[Position] = (),
+        meta: Mapping[str, str] | None = None,
+        replace_account: bool = False,
+        done: Done | None = None,
+    ) -> None:
+        """Keep one operation's changes for the next commit (``commit_soon`` or ``save``);
+        ``done`` is called after that commit with None, or with the error if it failed."""
+        records = list(orders)
+        for record in records:
+            self._staged_orders[(venue, record.order.client_order_id)] = record
+        self._staged.append(
+            _Staged(
+                venue, records, list(fills), list(balances), list(positions),
+                None if meta is None else dict(meta), replace_account, done,
+            )
+        )  # fmt: skip
+
+    @property
+    def has_staged(self) -> bool:
+        return bool(self._staged)
+
+    def commit_soon(self) -> None:
+        """Commit what is staged at the end of this pass of the event loop."""
+        if self._commit_handle is None and self._staged:
+            self._commit_handle = asyncio.get_running_loop().call_soon(self._commit_scheduled)
+
+    def _commit_scheduled(self) -> None:
+        self._commit_handle = None
+        try:
+            self.commit()
+        except Exception:
+            log.exception("paper store %s: commit failed (its operations were told)", self.path)
+
+    def commit(self) -> None:
+        """Write everything staged in one transaction, then run the ``done`` callbacks in order.
+        If the write fails, every callback gets the error (and it is raised)."""
+        staged, self._staged = self._staged, []
+        self._staged_orders = {}
+        if not staged:
+            return
+        try:
+            self._write(staged)
+        except BaseException as exc:
+            self._done(staged, exc)
+            raise
+        self.commits += 1
+        self._done(staged, None)
+
+    @staticmethod
+    def _done(staged: list[_Staged], exc: BaseException | None) -> None:
+        for item in staged:
+            if item.done is not None:
+                try:
+                    item.done(exc)
+                except Exception:
+                    log.exception("paper store: a commit callback failed")
+
+    def _write(self, staged: list[_Staged]) -> None:
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            if replace_account:
-                db.execute("DELETE FROM paper_balances WHERE venue = ?", (venue,))
-                db.execute("DELETE FROM paper_positions WHERE venue = ?", (venue,))
+            for item in staged:
+                self._write_one(db, item)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _write_one(self, db: sqlite3.Connection, item: _Staged) -> None:
+        venue = item.venue
+        if item.replace_account:
+            db.execute("DELETE FROM paper_balances WHERE venue = ?", (venue,))
+            db.execute("DELETE FROM paper_positions WHERE venue = ?", (venue,))
+        if item.orders:
             db.executemany(
                 f"INSERT OR REPLACE INTO paper_orders (venue, {_ORDER_COLUMNS}, is_open) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [self._order_row(venue, r) for r in orders],
+                [self._order_row(venue, r) for r in item.orders],
             )
+        if item.fills:
             db.executemany(
                 f"INSERT OR IGNORE INTO paper_fills (venue, {_FILL_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -225,30 +360,28 @@ class PaperStateStore:
                     (venue, f.trade_id, f.client_order_id, f.symbol, f.side.value, str(f.price),
                      str(f.qty), str(f.fee), f.fee_currency, f.liquidity.value, f.ts_ns,
                      f.venue_order_id)
-                    for f in fills
+                    for f in item.fills
                 ],
             )  # fmt: skip
+        if item.balances:
             db.executemany(
                 "INSERT OR REPLACE INTO paper_balances VALUES (?, ?, ?, ?)",
-                [(venue, b.asset, str(b.total), str(b.locked)) for b in balances],
+                [(venue, b.asset, str(b.total), str(b.locked)) for b in item.balances],
             )
+        if item.positions:
             db.executemany(
                 "INSERT OR REPLACE INTO paper_positions VALUES (?, ?, ?, ?, ?, ?)",
                 [
                     (venue, p.instrument_id.symbol, str(p.qty), str(p.avg_entry),
                      str(p.realized_pnl), str(p.fees))
-                    for p in positions
+                    for p in item.positions
                 ],
             )  # fmt: skip
-            if meta:
-                db.executemany(
-                    "INSERT OR REPLACE INTO paper_meta VALUES (?, ?, ?)",
-                    [(venue, k, v) for k, v in meta.items()],
-                )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+        if item.meta:
+            db.executemany(
+                "INSERT OR REPLACE INTO paper_meta VALUES (?, ?, ?)",
+                [(venue, k, v) for k, v in item.meta.items()],
+            )
 
     # -- rows ----------------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from app.store.repositories.orders import (
     order_row,
     save_fill,
     save_order,
+    save_orders,
 )
 from app.store.repositories.portfolio import (
     balance_row,
@@ -52,6 +53,8 @@ from app.store.repositories.portfolio import (
     upsert_balance,
     upsert_balances,
     upsert_position,
+    upsert_positions,
+    upsert_venue_balances,
 )
 from app.store.repositories.settings import delete_setting, get_setting, set_setting
 
@@ -90,11 +93,14 @@ __all__ = [
     "position_row",
     "save_fill",
     "save_order",
+    "save_orders",
     "set_setting",
     "spread_sample_row",
     "update_account",
     "upsert_balance",
     "upsert_balances",
     "upsert_position",
+    "upsert_positions",
+    "upsert_venue_balances",
     "verify_audit_chain",
 ]

@@ -1,5 +1,15 @@
 """Portable upsert and insert-if-absent: native ``ON CONFLICT`` on SQLite and PostgreSQL,
-update-then-insert elsewhere (safe because the store has one writer)."""
+update-then-insert elsewhere (safe because the store has one writer).
+
+SQLite fast path for ``upsert``/``upsert_many`` (the order journal and every order update go
+through them): the statement is compiled once by SQLAlchemy, for SQLite, into its SQL text, the
+order of its parameters and their bind processors (``Money`` to text, ...), and then run on the
+driver's cursor of the same connection, inside the transaction the caller began. Same SQL, same
+values, same transaction; it skips SQLAlchemy's per-execution work, which cost about 2.5 times
+the statement itself (37 us against 14 us per journal row) on the store's single thread. Used
+only inside a begun transaction (``Store.run`` always is); otherwise, and on other dialects, the
+ordinary path runs. Cursor events (``before_cursor_execute``) do not see these statements.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, and_, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.compiler import SQLCompiler
 
 
 def stamp(value: int | None) -> int:
@@ -36,24 +47,97 @@ def _native(conn: Connection) -> Any:
 _statements: dict[tuple[str, str, Table, tuple[str, ...], tuple[str, ...]], Any] = {}
 
 
+class _Compiled:
+    """An upsert compiled for SQLite: its SQL, its parameters in order, each one's processor."""
+
+    __slots__ = ("processors", "sql")
+
+    def __init__(self, conn: Connection, stmt: Any, columns: Sequence[str]) -> None:
+        compiled = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
+        assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None
+        bind = compiled._bind_processors
+        self.sql: str = compiled.string
+        self.processors: list[tuple[str, Any]] = [
+            (name, bind.get(name)) for name in compiled.positiontup
+        ]
+
+    def params(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(row[n] if p is None else p(row[n]) for n, p in self.processors)
+
+
+_compiled: dict[tuple[Table, tuple[str, ...], tuple[str, ...]], _Compiled] = {}
+
+
+def _upsert_statement(
+    conn: Connection, dialect_insert: Any, table: Table, keys: Sequence[str], columns: Sequence[str]
+) -> Any:
+    cache_key = ("upsert", conn.dialect.name, table, tuple(keys), tuple(columns))
+    stmt = _statements.get(cache_key)
+    if stmt is None:
+        base = dialect_insert(table)
+        stmt = _statements[cache_key] = base.on_conflict_do_update(
+            index_elements=[table.c[k] for k in keys],
+            set_={k: base.excluded[k] for k in columns if k not in keys},
+        )
+    return stmt
+
+
+def _sqlite_cursor(conn: Connection) -> Any:
+    """The driver cursor for the fast path, or None where it does not apply."""
+    if conn.dialect.name != "sqlite" or not conn.in_transaction():
+        return None
+    return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+
+def _fast(
+    conn: Connection, stmt: Any, table: Table, keys: Sequence[str], columns: Sequence[str]
+) -> _Compiled:
+    cache_key = (table, tuple(keys), tuple(columns))
+    compiled = _compiled.get(cache_key)
+    if compiled is None:
+        compiled = _compiled[cache_key] = _Compiled(conn, stmt, columns)
+    return compiled
+
+
 def upsert(conn: Connection, table: Table, row: Mapping[str, Any], keys: Sequence[str]) -> None:
     """Insert ``row``, or overwrite every non-key column of the row with the same ``keys``."""
     dialect_insert = _native(conn)
     if dialect_insert is not None:
-        cache_key = ("upsert", conn.dialect.name, table, tuple(keys), tuple(row))
-        stmt = _statements.get(cache_key)
-        if stmt is None:
-            base = dialect_insert(table)
-            stmt = _statements[cache_key] = base.on_conflict_do_update(
-                index_elements=[table.c[k] for k in keys],
-                set_={k: base.excluded[k] for k in row if k not in keys},
-            )
+        stmt = _upsert_statement(conn, dialect_insert, table, keys, tuple(row))
+        cursor = _sqlite_cursor(conn)
+        if cursor is not None:
+            compiled = _fast(conn, stmt, table, keys, tuple(row))
+            cursor.execute(compiled.sql, compiled.params(row))
+            return
         conn.execute(stmt, dict(row))
         return
     values = {k: v for k, v in row.items() if k not in keys}
     result = conn.execute(update(table).where(_key_clause(table, row, keys)).values(values))
     if result.rowcount == 0:
         conn.execute(insert(table).values(dict(row)))
+
+
+def upsert_many(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+) -> None:
+    """``upsert`` of several rows with the same columns: one ``executemany`` where the dialect
+    has ``ON CONFLICT`` (the statement's overhead paid once, not per row); rows with the same
+    keys are applied in order, so the last one wins."""
+    if not rows:
+        return
+    dialect_insert = _native(conn)
+    if dialect_insert is None or len(rows) == 1:
+        for row in rows:
+            upsert(conn, table, row, keys)
+        return
+    columns = tuple(rows[0])
+    stmt = _upsert_statement(conn, dialect_insert, table, keys, columns)
+    cursor = _sqlite_cursor(conn)
+    if cursor is not None:
+        compiled = _fast(conn, stmt, table, keys, columns)
+        cursor.executemany(compiled.sql, [compiled.params(row) for row in rows])
+        return
+    conn.execute(stmt, [dict(row) for row in rows])
 
 
 def insert_if_absent(

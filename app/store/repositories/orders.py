@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, select
 
 from app.core.orders import Fill, Liquidity, Order, OrderStatus, OrderType, Side, TimeInForce
-from app.store.repositories._sql import insert_if_absent, upsert
+from app.store.repositories._sql import insert_if_absent, upsert, upsert_many
 from app.store.schema import fills, orders
 
 #: Orders that may still trade at a venue (``OrderStatus.is_open``: not terminal, not NEW).
@@ -64,6 +64,11 @@ def order_from_row(row: RowMapping) -> Order:
 def save_order(conn: Connection, order: Order) -> None:
     """Journal ``order`` as last known: insert, or overwrite the stored version."""
     upsert(conn, orders, order_row(order), ("client_order_id",))
+
+
+def save_orders(conn: Connection, items: Iterable[Order]) -> None:
+    """Journal several orders in one statement (the last version of each wins)."""
+    upsert_many(conn, orders, [order_row(o) for o in items], ("client_order_id",))
 
 
 def load_order(conn: Connection, client_order_id: str) -> Order | None:

@@ -12,7 +12,7 @@ from app.core.events import EquityUpdated
 from app.core.instruments import InstrumentId
 from app.core.money import ZERO
 from app.store.records import EquitySnapshot
-from app.store.repositories._sql import stamp, upsert
+from app.store.repositories._sql import stamp, upsert, upsert_many
 from app.store.schema import balances, equity_snapshots, positions
 
 
@@ -70,8 +70,24 @@ def upsert_balances(
     conn: Connection, venue: str, items: Iterable[Balance], *, now_ns: int | None = None
 ) -> None:
     """Store several balances of one venue (one ``fetch_balances`` answer) in one go."""
-    for balance in items:
-        upsert_balance(conn, venue, balance, now_ns=now_ns)
+    rows = [balance_row(venue, b, now_ns) for b in items]
+    upsert_many(conn, balances, rows, ("venue", "asset"))
+
+
+def upsert_venue_balances(
+    conn: Connection, items: Iterable[tuple[str, Balance]], *, now_ns: int | None = None
+) -> None:
+    """Store ``(venue, balance)`` pairs of any venues in one statement (the last one wins)."""
+    rows = [balance_row(venue, b, now_ns) for venue, b in items]
+    upsert_many(conn, balances, rows, ("venue", "asset"))
+
+
+def upsert_positions(
+    conn: Connection, items: Iterable[Position], *, now_ns: int | None = None
+) -> None:
+    """Store several positions in one statement (the last version of each wins)."""
+    rows = [position_row(p, now_ns) for p in items]
+    upsert_many(conn, positions, rows, ("venue", "symbol"))
 
 
 def load_balances(conn: Connection, *, venue: str | None = None) -> dict[str, dict[str, Balance]]:
