@@ -13,6 +13,8 @@ warm-up:
 - CPU: the process's CPU time over the storm, in % of one core (all threads): the headroom left,
   and a figure that other load on the machine distorts less than the latencies.
 
+The machine's 1-minute load average before and after the runs is recorded with the results.
+
 JSON on stdout (medians over ``--runs``; each run's figures under ``runs``); ``--out`` writes it.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/ui_load.py [--runs 3] [--out FILE]
@@ -139,6 +141,7 @@ def main() -> int:
         print(json.dumps(one_run(args.rate, args.duration, args.warmup)))
         return 0
     runs = []
+    load_before = os.getloadavg()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     for _ in range(args.runs):
         out = subprocess.run(
@@ -173,7 +176,12 @@ def main() -> int:
             "memory_growth_mb": medians["memory_growth_mb"] < TARGETS["memory_growth_mb"],
             "first_paint_s": medians["first_paint_s"] < TARGETS["first_paint_s"],
         },
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            # other work on the machine shows in the latencies: 1-minute load, before and after
+            "load_average_1min": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        },
     }
     text = json.dumps(result, indent=2)
     print(text)

@@ -48,6 +48,7 @@ from app.ui.panels.ticket import OrderTicketPanel
 from app.ui.shortcuts import SHORTCUTS
 from app.ui.theme import app_icon
 from app.ui.toolbar import StatusToolbar
+from app.ui.widgets import fixed_size
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,8 @@ class MainWindow(QMainWindow):
         self._default_state = self.saveState(layout_state.STATE_VERSION)
         self.clock = QLabel(self)
         self.clock.setObjectName("muted")
+        self.clock.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        fixed_size(self.clock, "market time 00:00:00.000 UTC · 99,999 books")
         self.statusBar().addPermanentWidget(self.clock)
         self.statusBar().showMessage(f"{controller.mode.upper()} on the {market}", 5000)
 

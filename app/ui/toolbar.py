@@ -13,6 +13,7 @@ from app.core.events import VenueState
 from app.core.trading_state import TradingState
 from app.engine.engine import EngineSnapshot
 from app.ui import format as fmt
+from app.ui.widgets import fixed_size
 
 STATE_STYLE = {
     TradingState.ACTIVE: "active",
@@ -43,7 +44,9 @@ class VenueLight(QLabel):
     def update_state(self, state: VenueState | None, detail: str, age_ms: float | None) -> None:
         self.state = state
         color = VENUE_COLORS.get(state, "#5c6b80") if state else "#5c6b80"
-        self.setText(f"<span style='color:{color}; font-size:15px'>●</span> {self.venue}")
+        text = f"<span style='color:{color}; font-size:15px'>●</span> {self.venue}"
+        if text != self.text():  # twice a second, mostly the same: no relayout, no repaint
+            self.setText(text)
         what = state.value if state else "not connected yet"
         tip = f"{self.venue}: {what}"
         if detail:
@@ -89,6 +92,7 @@ class StatusToolbar(QToolBar):
         self.lights = {venue: VenueLight(venue, holder) for venue in venues}
         self.lag = QLabel("lag —", holder)
         self.lag.setObjectName("muted")
+        fixed_size(self.lag, "lag 9,999.9 ms")  # its text changes twice a second
         self.lag.setToolTip("Event-loop lag: how late timers wake up (p50 / p99 / max)")
         self.panic = QPushButton("PANIC", holder)
         self.panic.setObjectName("panicButton")

@@ -45,6 +45,17 @@ def table(name: str, model: QAbstractItemModel, parent: QWidget | None = None) -
     return view
 
 
+def fixed_size(label: QLabel, widest: str) -> None:
+    """Give a label whose text changes often the fixed size of its widest text: a label of
+    fixed size does not ask its window to lay out again at each change (a new size hint
+    otherwise relayouts the whole main window, docks and all)."""
+    label.ensurePolished()  # the style sheet's font, not the default one
+    hint = label.sizeHint()
+    width = label.fontMetrics().horizontalAdvance(widest) + label.contentsMargins().left()
+    width += label.contentsMargins().right() + 2 * label.margin() + 2
+    label.setFixedSize(max(width, hint.width()), hint.height())
+
+
 def message_label(parent: QWidget | None = None) -> QLabel:
     """A label for a form's verdict: set ``ok`` or ``error`` as its ``kind`` property."""
     label = QLabel(parent)

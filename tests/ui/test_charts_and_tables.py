@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
@@ -125,3 +126,32 @@ async def test_a_perpetual_position_shows_with_its_pnl_and_the_exposure(qtbot: Q
         assert {"BTC", "ETH", "USDT"} <= set(assets)
         btc = panel.exposures.row(assets[assets.index("BTC")])
         assert btc is not None and btc.quantity == Decimal("3.01")  # 3 x 1 BTC spot + 0.01 perp
+
+
+async def test_the_spread_band_is_one_stroke_per_pixel_when_dense(qtbot: QtBot) -> None:
+    async with open_desk() as desk:
+        chart = desk.window.spread
+        desk.bridge.watch(set())  # no live points meanwhile
+        series = chart.series
+        t = np.linspace(1000.0, 1010.0, 20_000)
+        rows = np.stack([t, np.sin(t), np.sin(t) - 1.0, np.sin(t) + 1.0], axis=1)
+        series.buffer.clear()
+        series.buffer.extend(rows)
+        chart.view_box.setXRange(1000.0, 1010.0, padding=0)
+        chart._draw_band()
+        pixels = int(chart.view_box.width())
+        assert pixels > 100
+        assert chart.band.brush().style() == Qt.BrushStyle.NoBrush
+        assert chart.band.pen().style() != Qt.PenStyle.NoPen
+        path = chart.band.path()
+        assert path.elementCount() == 2 * pixels  # one vertical stroke per pixel column
+        box = path.boundingRect()
+        assert box.top() == pytest.approx(float(rows[:, 2].min()), abs=1e-9)
+        assert box.bottom() == pytest.approx(float(rows[:, 3].max()), abs=1e-9)
+
+        series.buffer.clear()
+        series.buffer.extend(rows[::2_000])  # ten points: the filled envelope through them
+        chart._draw_band()
+        assert chart.band.pen().style() == Qt.PenStyle.NoPen
+        assert chart.band.brush().style() != Qt.BrushStyle.NoBrush
+        assert chart.band.path().elementCount() == 20

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, cast
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.core.instruments import Instrument
 from app.core.orders import OrderType, Side, TimeInForce
 from app.core.quotes import Quote
+from app.ui import bridge as bridge_module
 from app.ui import format as fmt
+from app.ui.bridge import Bridge
 from app.ui.models.limits import parse_value
 from app.ui.models.table import Column, KeyedTableModel
 from app.ui.panels.equity_chart import DAY_S, bar_steps, daily_pnl
 from app.ui.ring_buffer import RingBuffer
 from app.ui.spread_series import Pair, SpreadSeries, spread_point
 from app.ui.ticket_form import TicketError, TicketInput, TicketType, build_request
+from app.ui.toolbar import StatusToolbar
 
 BTC = Instrument("sim-a", "BTC/USDT", "BTC", "USDT", min_qty=Decimal("0.00001"))
 
@@ -129,3 +134,69 @@ def test_table_model_signals_changed_rows_only(qtbot: QtBot) -> None:
     assert model.row("z") == 14 and model.rowCount() == 9
     model.remove(["a", "z"])
     assert model.all_keys() == list("bcdefgh") and model.row("b") == 10
+
+
+def test_table_model_can_leave_equal_rows_alone(qtbot: QtBot) -> None:
+    """Rows re-sent whole at every snapshot (limits, positions): equal ones are not repainted."""
+    model: KeyedTableModel[str, int] = KeyedTableModel(
+        [Column("Key", str), Column("Value", lambda v: f"{v:,}")], skip_unchanged=True
+    )
+    model.upsert((k, i) for i, k in enumerate("abcd"))
+    changed: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda tl, br, _r: changed.append((tl.row(), br.row())))
+    model.upsert([("a", 0), ("b", 1), ("c", 20), ("d", 3)])
+    assert changed == [(2, 2)]
+    assert model.index(2, 1).data() == "20"
+
+
+def test_table_model_answers_only_the_roles_it_uses(qtbot: QtBot) -> None:
+    model: KeyedTableModel[str, int] = KeyedTableModel(
+        [Column("Value", lambda v: f"{v:,}", lambda v: v, lambda v: fmt.GREEN, numeric=True)]
+    )
+    model.upsert([("a", 1234)])
+    index = model.index(0, 0)
+    assert index.data() == "1,234"
+    assert index.data(Qt.ItemDataRole.ForegroundRole) == fmt.GREEN
+    assert index.data(int(Qt.ItemDataRole.ForegroundRole)) == fmt.GREEN  # as Qt asks: an int
+    assert index.data(Qt.ItemDataRole.UserRole) == 1234  # the sort role
+    assert index.data(Qt.ItemDataRole.UserRole + 1) == "a"  # the key
+    for role in (
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.CheckStateRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.ToolTipRole,
+    ):
+        assert index.data(role) is None
+
+
+def test_the_bridge_flushes_take_turns_one_per_frame(qtbot: QtBot) -> None:
+    """Charts ~30 Hz, tables ~10 Hz, snapshots ~2 Hz on one frame clock, never two flushes in
+    the same frame: their repaints would otherwise land in one long paint of the window."""
+    bridge = Bridge(cast(Any, None), cast(Any, None))
+    frames: list[list[str]] = []
+    for name in ("flush_charts", "flush_tables", "flush_snapshot"):
+        setattr(bridge, name, lambda name=name: frames[-1].append(name))
+    second = round(1000 / bridge_module.FRAME_MS)
+    for _ in range(10 * second):
+        frames.append([])
+        bridge._tick()
+    assert max(len(f) for f in frames) == 1
+    counts = {n: sum(f == [n] for f in frames) / 10 for n in ("flush_charts", "flush_tables")}
+    counts["flush_snapshot"] = sum(f == ["flush_snapshot"] for f in frames) / 10
+    assert 28 <= counts["flush_charts"] <= 31
+    assert 9.5 <= counts["flush_tables"] <= 10.5
+    assert 1.9 <= counts["flush_snapshot"] <= 2.1
+    assert bridge_module.CHART_HZ > 28 and bridge_module.TABLE_HZ > 9.5
+
+
+def test_labels_that_change_twice_a_second_have_a_fixed_size(qtbot: QtBot) -> None:
+    """A label of fixed size does not make the main window lay out its docks again."""
+    bar = StatusToolbar("paper", ["sim-a"])
+    qtbot.addWidget(bar)
+    lag = bar.lag
+    assert lag.minimumSize() == lag.maximumSize()
+    size = lag.size()
+    lag.setText("lag 1,234.5 ms")
+    assert lag.size() == size
+    assert lag.fontMetrics().horizontalAdvance(lag.text()) < size.width()

@@ -35,4 +35,4 @@ class ExposuresModel(KeyedTableModel[str, Exposure]):
             ),
             Column("By venue", _by_venue, tooltip=_by_venue),
         ]
-        super().__init__(columns)
+        super().__init__(columns, skip_unchanged=True)

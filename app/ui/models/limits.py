@@ -114,7 +114,7 @@ class LimitsModel(KeyedTableModel[str, LimitRow]):
                 numeric=True,
             ),
         ]
-        super().__init__(columns)
+        super().__init__(columns, skip_unchanged=True)
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         flags = super().flags(index)

@@ -82,4 +82,4 @@ class PositionsModel(KeyedTableModel[PositionKey, PositionView]):
             Column("Fees", lambda v: fmt.num(v.position.fees, 4), numeric=True),
             Column("Ccy", settle),
         ]
-        super().__init__(columns)
+        super().__init__(columns, skip_unchanged=True)

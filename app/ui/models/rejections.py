@@ -18,4 +18,4 @@ class RejectionsModel(KeyedTableModel[str, tuple[str, int]]):
                 numeric=True,
             ),
         ]
-        super().__init__(columns)
+        super().__init__(columns, skip_unchanged=True)

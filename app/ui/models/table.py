@@ -30,6 +30,22 @@ LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 Index = QModelIndex | QPersistentModelIndex
 
+DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+TEXT_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+# asked for at every cell's paint and never answered: decoration, font, check state
+_UNUSED_ROLES = frozenset(
+    int(r)
+    for r in (
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.CheckStateRole,
+        Qt.ItemDataRole.SizeHintRole,
+    )
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Column(Generic[R]):
@@ -46,7 +62,9 @@ class Column(Generic[R]):
 
 class KeyedTableModel(QAbstractTableModel, Generic[K, R]):
     """Rows of ``R`` keyed by ``K``; ``row_background`` and ``row_foreground`` mark whole rows
-    (stale quotes, opportunities no longer seen), overriding the columns' own colours."""
+    (stale quotes, opportunities no longer seen), overriding the columns' own colours. With
+    ``skip_unchanged``, ``upsert`` leaves a row equal to the one shown alone (no repaint): for
+    rows re-sent whole at every snapshot whose columns depend on the row alone."""
 
     def __init__(
         self,
@@ -55,8 +73,10 @@ class KeyedTableModel(QAbstractTableModel, Generic[K, R]):
         row_background: Callable[[R], QColor | None] | None = None,
         row_foreground: Callable[[R], QColor | None] | None = None,
         max_rows: int | None = None,
+        skip_unchanged: bool = False,
     ) -> None:
         super().__init__()
+        self._skip_unchanged = skip_unchanged
         self.columns = tuple(columns)
         self._row_background = row_background
         self._row_foreground = row_foreground
@@ -87,28 +107,33 @@ class KeyedTableModel(QAbstractTableModel, Generic[K, R]):
             return column.tooltip
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        # Called for every visible cell and role at each repaint (seven roles a cell, through
+        # the sort proxy): plain int comparisons, most frequent first, no enum lookups.
+        if role in _UNUSED_ROLES or not index.isValid():
             return None
-        row = self._rows[index.row()]
-        column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(row)
-        if role == SORT_ROLE:
-            return column.sort(row) if column.sort is not None else column.text(row)
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == DISPLAY:
+            return self.columns[index.column()].text(self._rows[index.row()])
+        if role == TEXT_ALIGNMENT:
+            return RIGHT if self.columns[index.column()].numeric else LEFT
+        if role == FOREGROUND:
+            row = self._rows[index.row()]
             if self._row_foreground is not None:
                 muted = self._row_foreground(row)
                 if muted is not None:
                     return muted
-            return column.color(row) if column.color is not None else None
-        if role == Qt.ItemDataRole.BackgroundRole:
-            return self._row_background(row) if self._row_background is not None else None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return RIGHT if column.numeric else LEFT
-        if role == Qt.ItemDataRole.ToolTipRole:
-            tip = column.tooltip
-            return tip(row) if callable(tip) else None
+            color = self.columns[index.column()].color
+            return color(row) if color is not None else None
+        if role == BACKGROUND:
+            background = self._row_background
+            return background(self._rows[index.row()]) if background is not None else None
+        if role == SORT_ROLE:
+            row = self._rows[index.row()]
+            column = self.columns[index.column()]
+            return column.sort(row) if column.sort is not None else column.text(row)
+        if role == TOOLTIP:
+            tip = self.columns[index.column()].tooltip
+            return tip(self._rows[index.row()]) if callable(tip) else None
         if role == KEY_ROLE:
             return self._keys[index.row()]
         return None
@@ -124,6 +149,8 @@ class KeyedTableModel(QAbstractTableModel, Generic[K, R]):
         for key, row in items:
             at = self._index.get(key)
             if at is not None:
+                if self._skip_unchanged and self._rows[at] == row:
+                    continue  # the same row again: nothing to repaint
                 self._rows[at] = row
                 changed.append(at)
             elif key in pending:

@@ -16,7 +16,7 @@ from decimal import Decimal
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QPainterPath
+from PySide6.QtGui import QBrush, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 WINDOWS = (("1 min", 60.0), ("5 min", 300.0), ("30 min", 1800.0), ("4 h", 14_400.0), ("All", 0.0))
 HISTORY_POINTS = 50_000
 MAX_MARKERS = 2_000
+BAND_RGBA = (120, 144, 176, 70)
+LEFT_AXIS_PX = 58
+_NO_PEN = QPen(Qt.PenStyle.NoPen)
+_NO_BRUSH = QBrush(Qt.BrushStyle.NoBrush)
 
 
 def default_pair(instruments: list[tuple[str, str]]) -> Pair | None:
@@ -123,14 +127,24 @@ class SpreadChartPanel(QWidget):
         item = self.plot.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.12)
         item.setLabel("left", "spread", units="bps")
+        for name in ("left", "bottom"):
+            # Grid lines of the major and minor ticks only: the third level is all but invisible
+            # at this alpha, and drawing it made an axis's re-render (at each range step) cost
+            # ~15 ms instead of ~5 ms.
+            item.getAxis(name).setStyle(maxTickLevel=1)
+        left_axis = item.getAxis("left")
+        left_axis.enableAutoSIPrefix(False)  # bps stay bps (no "mbps" on a narrow range)
+        left_axis.setWidth(LEFT_AXIS_PX)  # labels of another width must not relayout the plot
         item.hideButtons()
         item.setMenuEnabled(False)
         self.view_box = item.getViewBox()
         self.view_box.enableAutoRange(enable=False)
         self.view_box.setMouseEnabled(x=True, y=True)
         self.band = QGraphicsPathItem()
-        self.band.setPen(pg.mkPen(None))
-        self.band.setBrush(pg.mkBrush(120, 144, 176, 70))
+        self._band_brush = pg.mkBrush(*BAND_RGBA)
+        self._band_pen = pg.mkPen(*BAND_RGBA, width=1)  # cosmetic: one pixel wide at any zoom
+        self.band.setPen(_NO_PEN)
+        self.band.setBrush(self._band_brush)
         item.addItem(self.band, ignoreBounds=True)
         self.mid_curve = pg.PlotDataItem(
             pen=pg.mkPen("#4fc3f7", width=1),
@@ -262,8 +276,11 @@ class SpreadChartPanel(QWidget):
         self._draw_band()
 
     def _draw_band(self) -> None:
-        """The bid/ask band as one filled envelope of the visible slice, about one bucket per
-        pixel (min of the lower edge, max of the upper edge in each), whatever the point count."""
+        """The bid/ask band of the visible slice. Dense (more than two points a pixel): one
+        vertical stroke per pixel column, from the lowest lower edge to the highest upper edge
+        in it -- the same shape as a filled envelope, and a fraction of the cost to paint
+        (filling a polygon of ~1,800 vertices took ~3 ms a frame in software raster).
+        Sparse: the filled envelope through the points."""
         series = self.series
         t = series.column(T)
         if series.pair is None or len(t) < 2:
@@ -272,17 +289,29 @@ class SpreadChartPanel(QWidget):
         (left, right), _ = self.view_box.viewRange()
         i0 = max(0, bisect.bisect_left(t, left) - 1)
         i1 = min(len(t), bisect.bisect_right(t, right) + 1)
-        if i1 - i0 < 2:
+        if i1 - i0 < 2 or right <= left:
             self.band.setPath(QPainterPath())
             return
         x, low, high = t[i0:i1], series.column(LOW)[i0:i1], series.column(HIGH)[i0:i1]
-        buckets = max(2, int(self.view_box.width()))
-        if len(x) > 2 * buckets:
-            size = len(x) // buckets
-            n = size * buckets
-            x = x[:n:size]
-            low = low[:n].reshape(buckets, size).min(axis=1)
-            high = high[:n].reshape(buckets, size).max(axis=1)
+        pixels = max(2, int(self.view_box.width()))
+        if len(x) > 2 * pixels:
+            # where each pixel column starts in the (sorted) slice: a search per column, not
+            # arithmetic per point; the points just outside the view join the edge columns
+            per_pixel = pixels / (right - left)
+            bounds = np.searchsorted(x, left + np.arange(pixels + 1) / per_pixel)
+            bounds[0], bounds[-1] = 0, len(x)
+            filled = np.flatnonzero(bounds[1:] > bounds[:-1])
+            starts = bounds[filled]
+            xs = left + (filled + 0.5) / per_pixel
+            ys = np.empty(2 * len(starts))
+            ys[0::2] = np.minimum.reduceat(low, starts)
+            ys[1::2] = np.maximum.reduceat(high, starts)
+            self.band.setBrush(_NO_BRUSH)
+            self.band.setPen(self._band_pen)
+            self.band.setPath(pg.arrayToQPath(np.repeat(xs, 2), ys, connect="pairs"))
+            return
+        self.band.setPen(_NO_PEN)
+        self.band.setBrush(self._band_brush)
         self.band.setPath(pg.arrayToQPath(np.r_[x, x[::-1]], np.r_[low, high[::-1]]))
 
     # -- ranges ----------------------------------------------------------------------------------

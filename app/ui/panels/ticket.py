@@ -180,10 +180,13 @@ class OrderTicketPanel(QWidget):
                 f"  ·  {fmt.num(quote.spread_bps, 1)} bps"
             )
         side_text = "Buy" if self.side is Side.BUY else "Sell"
-        self.send.setText(f"{side_text} {form.symbol} on {form.venue}")
-        self.send.setProperty("side", self.side.value)
-        self.send.style().unpolish(self.send)
-        self.send.style().polish(self.send)
+        send_text = f"{side_text} {form.symbol} on {form.venue}"
+        if self.send.text() != send_text:
+            self.send.setText(send_text)
+        if self.send.property("side") != self.side.value:  # re-polishing relayouts the panel
+            self.send.setProperty("side", self.side.value)
+            self.send.style().unpolish(self.send)
+            self.send.style().polish(self.send)
         try:
             request = self.request()
         except (TicketError, ValueError) as exc:
