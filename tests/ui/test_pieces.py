@@ -16,7 +16,7 @@ from app.core.quotes import Quote
 from app.ui import bridge as bridge_module
 from app.ui import format as fmt
 from app.ui.bridge import Bridge
-from app.ui.models.limits import parse_value
+from app.ui.models.limits import LimitRow, LimitsModel, parse_value
 from app.ui.models.table import Column, KeyedTableModel
 from app.ui.panels.equity_chart import DAY_S, bar_steps, daily_pnl
 from app.ui.ring_buffer import RingBuffer
@@ -200,3 +200,14 @@ def test_labels_that_change_twice_a_second_have_a_fixed_size(qtbot: QtBot) -> No
     lag.setText("lag 1,234.5 ms")
     assert lag.size() == size
     assert lag.fontMetrics().horizontalAdvance(lag.text()) < size.width()
+
+
+def test_limit_usage_shows_counts_whole_and_amounts_with_decimals(qtbot: QtBot) -> None:
+    model = LimitsModel(lambda name, value: None)
+    usage = next(c for c in model.columns if c.title == "Usage")
+    assert usage.text(LimitRow("max_open_orders", 500, used=3.0)) == "3  (1%)"
+    assert usage.text(LimitRow("max_quote_age_ms", 3000, used=2.5)) == "2.50  (0%)"
+    assert usage.text(LimitRow("max_gross_exposure", Decimal(1_000_000), used=360_702.4)) == (
+        "360,702  (36%)"
+    )
+    assert usage.text(LimitRow("price_band_bps", 300, note="per order")) == "per order"

@@ -87,7 +87,8 @@ def _usage_text(row: LimitRow) -> str:
     if row.ratio is None:
         return row.note or "per order"
     used = row.used or 0.0
-    return f"{used:,.0f}  ({row.ratio:.0%})" if used >= 10 else f"{used:,.2f}  ({row.ratio:.0%})"
+    whole = used >= 10 or used == int(used)  # counts (open orders, orders this second) are whole
+    return f"{used:,.0f}  ({row.ratio:.0%})" if whole else f"{used:,.2f}  ({row.ratio:.0%})"
 
 
 class LimitsModel(KeyedTableModel[str, LimitRow]):

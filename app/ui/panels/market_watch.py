@@ -28,7 +28,7 @@ class MarketWatchPanel(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.filter)
         layout.addWidget(self.view)
-        widths = (50, 98, 70, 70, 70, 70, 48, 56)
+        widths = (46, 96, 78, 68, 68, 78, 44, 48)  # quantities show their lot decimals in full
         for column, width in enumerate(widths):
             self.view.setColumnWidth(column, width)
         bridge.quotes.connect(self.on_quotes)
