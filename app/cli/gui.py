@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from app.cli import exit_codes
+from app.cli.display_check import display_problem
 from app.engine import paths
 from app.engine.logs import configure_logging
 from app.engine.settings_loader import SettingsError, load_settings
@@ -80,6 +82,10 @@ def main(args: argparse.Namespace) -> int:
         print("arbdesk: --file needs --market replay", file=sys.stderr)
         return exit_codes.USAGE
     configure_logging(settings.logging.level, paths.log_dir())
+    problem = display_problem(os.environ)
+    if problem is not None:
+        print(f"arbdesk: the window cannot start: {problem}", file=sys.stderr)
+        return exit_codes.FAILED
     try:
         from app.ui.app import run  # Qt is imported only when a window is wanted
     except ImportError as exc:

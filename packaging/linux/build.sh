@@ -104,7 +104,10 @@ system_packages() {
 # The newest glibc symbol version any file of the folder uses: the oldest glibc it runs on.
 GLIBC_MIN="$({ find "$BUNDLE" -type f \( -name '*.so*' -o -perm -u+x \) \
     -exec objdump -T {} + 2>/dev/null || true; } | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -n1)"
-DEPENDS="$(system_packages | sed "s/^libc6\$/libc6 (>= $GLIBC_MIN)/" | paste -sd, | sed 's/,/, /g')"
+# Loaded with dlopen, so ldd cannot see them: Qt's X11 plugin needs libxcb-cursor (Qt >= 6.5).
+DLOPENED=(libxcb-cursor0)
+DEPENDS="$({ system_packages; printf '%s\n' "${DLOPENED[@]}"; } | sort -u \
+    | sed "s/^libc6\$/libc6 (>= $GLIBC_MIN)/" | paste -sd, | sed 's/,/, /g')"
 INSTALLED_KB="$(du -sk --exclude=DEBIAN "$STAGE" | cut -f1)"
 cat > "$STAGE/DEBIAN/control" <<EOF
 Package: arbdesk
