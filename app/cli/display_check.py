@@ -1,27 +1,54 @@
 """Can a window open here? Checked before Qt is loaded, because Qt cannot say it politely.
 
-When Qt's platform plugin cannot start, Qt prints a line about plugins and aborts the process
-(SIGABRT): nothing a trader can act on. The two causes seen on Linux are checked first and
-explained: no display at all (a server, an SSH session), and the X11 plugin's one library that is
-loaded at run time and so not a dependency any packager's tool can see: ``libxcb-cursor.so.0``
-(needed since Qt 6.5). Windows and macOS always have what Qt needs.
+When Qt's platform plugin cannot start, Qt prints a line about plugins (naming libxcb-cursor
+whatever is missing) and aborts the process: nothing a trader can act on. On Linux the two causes
+seen are checked first and explained: no display at all (a server, an SSH session), and X11
+libraries of Qt's xcb plugin that neither the wheel nor the bundle carries and a minimal system
+lacks. Windows and macOS always have what Qt needs.
+
+A library counts as missing only when neither the system's loader nor the bundle's own folder
+(frozen app, PySide6's ``Qt/lib``) can load it, so a false alarm never keeps the window shut.
 """
 
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
-XCB_CURSOR = "libxcb-cursor.so.0"
+# The xcb plugin's libraries that minimal installs lack, with their Debian/Ubuntu packages.
+XCB_LIBRARIES = {
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+}
+
+
+def _bundle_dirs() -> list[Path]:
+    dirs: list[Path] = []
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        dirs.append(Path(frozen))
+    spec = importlib.util.find_spec("PySide6")
+    if spec is not None and spec.submodule_search_locations:
+        dirs.append(Path(next(iter(spec.submodule_search_locations))) / "Qt" / "lib")
+    return dirs
 
 
 def _loads(name: str) -> bool:
-    try:
-        ctypes.CDLL(name)
-    except OSError:
-        return False
-    return True
+    for candidate in [name, *(str(d / name) for d in _bundle_dirs())]:
+        try:
+            ctypes.CDLL(candidate)
+        except OSError:
+            continue
+        return True
+    return False
 
 
 def display_problem(
@@ -42,10 +69,11 @@ def display_problem(
             "there is no display to open the window on (DISPLAY is not set). On a server or over "
             "SSH, run the engine without a window: arbdesk headless"
         )
-    if not loads(XCB_CURSOR):
+    missing = [package for name, package in XCB_LIBRARIES.items() if not loads(name)]
+    if missing:
         return (
-            f"the window needs the system library {XCB_CURSOR}, which is not installed. "
-            "Install it (Debian, Ubuntu: sudo apt install libxcb-cursor0; Fedora: sudo dnf "
-            "install xcb-util-cursor; Arch: sudo pacman -S xcb-util-cursor) and start again"
+            f"Qt's X11 support needs system libraries that are not installed: "
+            f"{', '.join(missing)}. Install them (Debian, Ubuntu: sudo apt install "
+            f"{' '.join(missing)}; Fedora and Arch name them xcb-util-*) and start again"
         )
     return None

@@ -76,7 +76,9 @@ declare -A KNOWN=(
     [libGLX.so.0]=libglx0 [libxcb.so.1]=libxcb1 [libxcb-icccm.so.4]=libxcb-icccm4
     [libxcb-keysyms.so.1]=libxcb-keysyms1 [libwayland-client.so.0]=libwayland-client0
     [libwayland-cursor.so.0]=libwayland-cursor0 [libwayland-egl.so.1]=libwayland-egl1
-    [libdrm.so.2]=libdrm2
+    [libdrm.so.2]=libdrm2 [libxcb-cursor.so.0]=libxcb-cursor0 [libxcb-image.so.0]=libxcb-image0
+    [libxcb-render-util.so.0]=libxcb-render-util0 [libxcb-xkb.so.1]=libxcb-xkb1
+    [libxkbcommon-x11.so.0]=libxkbcommon-x11-0
 )
 system_packages() {
     local dirs f line name path pkg
@@ -104,10 +106,7 @@ system_packages() {
 # The newest glibc symbol version any file of the folder uses: the oldest glibc it runs on.
 GLIBC_MIN="$({ find "$BUNDLE" -type f \( -name '*.so*' -o -perm -u+x \) \
     -exec objdump -T {} + 2>/dev/null || true; } | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -n1)"
-# Loaded with dlopen, so ldd cannot see them: Qt's X11 plugin needs libxcb-cursor (Qt >= 6.5).
-DLOPENED=(libxcb-cursor0)
-DEPENDS="$({ system_packages; printf '%s\n' "${DLOPENED[@]}"; } | sort -u \
-    | sed "s/^libc6\$/libc6 (>= $GLIBC_MIN)/" | paste -sd, | sed 's/,/, /g')"
+DEPENDS="$(system_packages | sed "s/^libc6\$/libc6 (>= $GLIBC_MIN)/" | paste -sd, | sed 's/,/, /g')"
 INSTALLED_KB="$(du -sk --exclude=DEBIAN "$STAGE" | cut -f1)"
 cat > "$STAGE/DEBIAN/control" <<EOF
 Package: arbdesk

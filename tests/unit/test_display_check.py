@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli.display_check import XCB_CURSOR, display_problem
+from app.cli.display_check import XCB_LIBRARIES, display_problem
 
 
 def loads_all(name: str) -> bool:
@@ -19,15 +19,26 @@ def loads_none(name: str) -> bool:
     return False
 
 
-def test_x11_without_the_cursor_library_names_the_package() -> None:
-    problem = display_problem({"DISPLAY": ":0"}, "linux", loads_none)
-    assert problem is not None and XCB_CURSOR in problem and "libxcb-cursor0" in problem
+def test_x11_without_some_libraries_names_exactly_their_packages() -> None:
+    absent = {"libxcb-icccm.so.4", "libxcb-keysyms.so.1"}
+    problem = display_problem({"DISPLAY": ":0"}, "linux", lambda name: name not in absent)
+    assert problem is not None
+    assert "sudo apt install libxcb-icccm4 libxcb-keysyms1;" in problem
+    assert "libxcb-cursor0" not in problem
 
 
 def test_x11_with_its_libraries_is_fine() -> None:
     asked: list[str] = []
     assert display_problem({"DISPLAY": ":0"}, "linux", lambda n: asked.append(n) or True) is None
-    assert asked == [XCB_CURSOR]
+    assert asked == list(XCB_LIBRARIES)
+
+
+def test_this_machines_loader_is_asked_for_real() -> None:
+    """The default loader: libc always loads, a made-up library never does."""
+    from app.cli.display_check import _loads
+
+    assert _loads("libc.so.6")
+    assert not _loads("libarbdesk-does-not-exist.so.9")
 
 
 def test_no_display_suggests_headless() -> None:
