@@ -13,9 +13,18 @@ from pathlib import Path
 from app.credentials import redaction
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
-# Libraries whose DEBUG output is every request, header and statement: a DEBUG log of ArbDesk
-# must stay readable (and small), so these stop at INFO whatever the level asked for.
-CHATTY = ("ccxt", "aiohttp", "asyncio", "sqlalchemy", "alembic", "urllib3", "websockets")
+# Libraries whose verbose output is every request, header or statement, with the quietest level
+# they may log at: a DEBUG log of ArbDesk must stay readable (and small). SQLAlchemy logs each
+# statement and its parameters at INFO, so it stays at WARNING, its own default.
+CHATTY = {
+    "ccxt": logging.INFO,
+    "aiohttp": logging.INFO,
+    "asyncio": logging.INFO,
+    "urllib3": logging.INFO,
+    "websockets": logging.INFO,
+    "alembic": logging.INFO,
+    "sqlalchemy": logging.WARNING,
+}
 
 
 def protect(handler: logging.Handler) -> logging.Handler:
@@ -28,8 +37,8 @@ def configure_logging(level: str, log_dir: Path | None, *, console: bool = True)
     """Returns the log file's path, or None when the folder cannot be written (logged once)."""
     root = logging.getLogger()
     root.setLevel(level)
-    for name in CHATTY:
-        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
+    for name, quietest in CHATTY.items():
+        logging.getLogger(name).setLevel(max(quietest, root.level))
     redaction.install(root)
     for handler in list(root.handlers):
         if getattr(handler, "_arbdesk", False):

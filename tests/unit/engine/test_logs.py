@@ -29,6 +29,7 @@ def test_debug_keeps_chatty_libraries_at_info(tmp_path: Path, restore_logging: N
     logging.getLogger("app.engine.oms").debug("our own detail")
     logging.getLogger("ccxt.base.exchange").debug("GET /api/v3/account headers")
     logging.getLogger("sqlalchemy.engine.Engine").debug("INSERT INTO orders")
+    logging.getLogger("sqlalchemy.engine.Engine").info("INSERT INTO accounts")
     logging.getLogger("ccxt.base.exchange").info("a library's info line")
     for handler in logging.getLogger().handlers:
         handler.flush()
