@@ -14,10 +14,10 @@ ordinary path runs. Cursor events (``before_cursor_execute``) do not see these s
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, and_, exists, insert, select, update
+from sqlalchemy import Connection, RowMapping, Select, Table, and_, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -157,3 +157,29 @@ def insert_if_absent(
         return False
     conn.execute(insert(table).values(dict(row)))
     return True
+
+
+R = TypeVar("R")
+
+
+def time_series(
+    conn: Connection,
+    query: Select[Any],
+    table: Table,
+    build: Callable[[RowMapping], R],
+    *,
+    since_ns: int | None,
+    limit: int | None,
+) -> list[R]:
+    """Rows of ``query`` in time order, from ``since_ns`` inclusive; with ``limit``, only the
+    latest ``limit`` of them (what a chart wants: the newest, still oldest first)."""
+    if since_ns is not None:
+        query = query.where(table.c.ts_ns >= since_ns)
+    if limit is not None:
+        query = query.order_by(table.c.ts_ns.desc(), table.c.id.desc()).limit(limit)
+    else:
+        query = query.order_by(table.c.ts_ns, table.c.id)
+    out = [build(row) for row in conn.execute(query).mappings()]
+    if limit is not None:
+        out.reverse()
+    return out

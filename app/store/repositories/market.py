@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, RowMapping, insert, select
 
 from app.core.quotes import Quote
 from app.store.records import SpreadSample
+from app.store.repositories._sql import time_series
 from app.store.schema import spread_samples
 
 
@@ -50,25 +51,17 @@ def load_spread_samples(
     the latest ``limit`` of them (what a chart wants)."""
     table = spread_samples
     query = select(table).where(table.c.venue == venue, table.c.symbol == symbol)
-    if since_ns is not None:
-        query = query.where(table.c.ts_ns >= since_ns)
-    if limit is not None:
-        query = query.order_by(table.c.ts_ns.desc(), table.c.id.desc()).limit(limit)
-    else:
-        query = query.order_by(table.c.ts_ns, table.c.id)
-    samples = [
-        SpreadSample(
-            ts_ns=row["ts_ns"],
-            venue=row["venue"],
-            symbol=row["symbol"],
-            bid=row["bid"],
-            ask=row["ask"],
-            bid_qty=row["bid_qty"],
-            ask_qty=row["ask_qty"],
-            id=row["id"],
-        )
-        for row in conn.execute(query).mappings()
-    ]
-    if limit is not None:
-        samples.reverse()
-    return samples
+    return time_series(conn, query, table, _spread_sample, since_ns=since_ns, limit=limit)
+
+
+def _spread_sample(row: RowMapping) -> SpreadSample:
+    return SpreadSample(
+        ts_ns=row["ts_ns"],
+        venue=row["venue"],
+        symbol=row["symbol"],
+        bid=row["bid"],
+        ask=row["ask"],
+        bid_qty=row["bid_qty"],
+        ask_qty=row["ask_qty"],
+        id=row["id"],
+    )

@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, RowMapping, insert, select
 
 from app.core.opportunities import Opportunity
+from app.store.repositories._sql import time_series
 from app.store.schema import opportunity_samples
 
 
@@ -77,26 +78,18 @@ def load_opportunity_samples(
         query = query.where(table.c.kind == kind)
     if key is not None:
         query = query.where(table.c.key == key)
-    if since_ns is not None:
-        query = query.where(table.c.ts_ns >= since_ns)
-    if limit is not None:
-        query = query.order_by(table.c.ts_ns.desc(), table.c.id.desc()).limit(limit)
-    else:
-        query = query.order_by(table.c.ts_ns, table.c.id)
-    samples = [
-        OpportunitySample(
-            ts_ns=row["ts_ns"],
-            kind=row["kind"],
-            key=row["key"],
-            edge_bps=row["edge_bps"],
-            size_quote=row["size_quote"],
-            size_asset=row["size_asset"],
-            signal=row["signal"],
-            legs=row["legs"],
-            id=row["id"],
-        )
-        for row in conn.execute(query).mappings()
-    ]
-    if limit is not None:
-        samples.reverse()
-    return samples
+    return time_series(conn, query, table, _opportunity_sample, since_ns=since_ns, limit=limit)
+
+
+def _opportunity_sample(row: RowMapping) -> OpportunitySample:
+    return OpportunitySample(
+        ts_ns=row["ts_ns"],
+        kind=row["kind"],
+        key=row["key"],
+        edge_bps=row["edge_bps"],
+        size_quote=row["size_quote"],
+        size_asset=row["size_asset"],
+        signal=row["signal"],
+        legs=row["legs"],
+        id=row["id"],
+    )

@@ -4,7 +4,6 @@ one "not found" rule for the settle loop and reconciliation."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from decimal import Decimal
 
 from app.core.events import Alert
@@ -12,6 +11,7 @@ from app.core.orders import Order, OrderRequest, OrderStatus, OrderType, Side
 from app.engine.oms import NOT_FOUND_TO_REJECT
 from app.store import repositories as repo
 from app.venues.errors import OrderRejected
+from tests.support.engines import eventually
 
 from .conftest import MakeEngine
 
@@ -22,14 +22,6 @@ FAST = {"oms": {"settle_backoff_s": 0.01}}
 
 def limit(price: str = "49900", qty: str = "0.01") -> OrderRequest:
     return OrderRequest("sim-a", "BTC/USDT", Side.BUY, D(qty), D(price))
-
-
-async def _until(predicate: Callable[[], bool]) -> None:
-    for _ in range(500):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition not met within 5 s")
 
 
 # -- a) a cancel asked while the order is in flight ----------------------------------------------
@@ -67,7 +59,7 @@ async def test_a_cancel_asked_in_flight_is_sent_once_the_venue_acks(
 
     go_on.set()
     await submitting
-    await _until(lambda: engine.oms.orders[cid].status is S.CANCELED)
+    await eventually(lambda: engine.oms.orders[cid].status is S.CANCELED)
     assert cancels == [cid]  # sent once, after the ack
     assert await venue.fetch_open_orders() == []
     assert engine.open_orders() == []

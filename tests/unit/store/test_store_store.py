@@ -19,6 +19,7 @@ from app.core.orders import Order, OrderType, Side
 from app.store import Store, StoreClosed, current_revision, head_revision, sqlite_url
 from app.store import repositories as repo
 from app.store.schema import audit_log, equity_snapshots, spread_samples
+from tests.support.engines import eventually
 
 
 def _sample(i: int) -> dict[str, Any]:
@@ -38,15 +39,6 @@ def _count(table: Any) -> Callable[[Connection], int]:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
     return count
-
-
-async def _until(predicate: Callable[[], bool]) -> None:
-    """Poll a counter the store thread moves (there is no event to wait on, by design)."""
-    for _ in range(500):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition not met within 5 s")
 
 
 @pytest.fixture
@@ -206,7 +198,7 @@ async def test_a_full_batch_is_written_without_being_asked(db_url: str) -> None:
     try:
         for i in range(25):
             store.enqueue(spread_samples, _sample(i))
-        await _until(lambda: store.rows_written >= 20)
+        await eventually(lambda: store.rows_written >= 20)
         assert store.rows_written + store.pending == 25
         await store.flush()
         assert await store.run(_count(spread_samples)) == 25
@@ -220,7 +212,7 @@ async def test_the_timer_flushes(db_url: str) -> None:
     try:
         for i in range(5):
             store.enqueue(spread_samples, _sample(i))
-        await _until(lambda: store.rows_written == 5)
+        await eventually(lambda: store.rows_written == 5)
         assert await store.run(_count(spread_samples)) == 5
     finally:
         await store.close()
