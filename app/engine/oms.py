@@ -112,6 +112,11 @@ class OrderRefused(Exception):
         self.rejection = rejection
 
 
+class JournalWriteFailed(Exception):
+    """The write-ahead journal could not be written (disk full, store closed): nothing was sent,
+    and the order is forgotten as if never asked."""
+
+
 class OrderManager:
     def __init__(
         self,
@@ -226,7 +231,13 @@ class OrderManager:
         self._sending.add(cid)  # until its answer is in: reconciliation leaves it alone
         try:
             self.flush_writes()  # what waits goes first: same order, and likely the same commit
-            await self._store.run(repo.save_order, order)  # the write-ahead journal
+            try:
+                await self._store.run(repo.save_order, order)  # the write-ahead journal
+            except Exception as exc:
+                self._forget(order)
+                message = f"the order journal could not be written ({exc}); nothing was sent"
+                self._alert(AlertLevel.CRITICAL, f"{order.venue} {order.symbol}: {message}")
+                raise JournalWriteFailed(message) from exc
             self._audit.record(
                 request.origin,
                 "order_submit",
@@ -597,6 +608,12 @@ class OrderManager:
             self._open.add(order.client_order_id)
             key = (order.venue, order.symbol)
             self._open_per[key] = self._open_per.get(key, 0) + 1
+
+    def _forget(self, order: Order) -> None:
+        """Undo ``_track`` and ``_hold`` of an order that was never journaled nor sent."""
+        self.orders.pop(order.client_order_id, None)
+        self._untrack_open(order)
+        self._release(order.client_order_id)
 
     def _untrack_open(self, order: Order) -> None:
         if order.client_order_id in self._open:

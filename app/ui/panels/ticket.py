@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.core.money import price_for_side
 from app.core.orders import Order, OrderRequest, Side
-from app.engine.oms import OrderRefused
+from app.engine.oms import JournalWriteFailed, OrderRefused
 from app.engine.risk import CheckResult
 from app.ui import format as fmt
 from app.ui.bridge import Bridge
@@ -237,6 +237,9 @@ class OrderTicketPanel(QWidget):
             order = await self._controller.submit(request)
         except OrderRefused as exc:
             show_message(self.message, f"Refused by risk — {exc}", "error")
+            return None
+        except JournalWriteFailed as exc:  # already an alert; the trader must see it here too
+            show_message(self.message, f"Not sent — {exc}", "error")
             return None
         except Exception as exc:
             show_message(self.message, f"Not sent — {exc}", "error")
