@@ -8,6 +8,7 @@ visible sizes; the prices themselves are real, and so are their inconsistencies.
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 from decimal import Decimal
@@ -17,20 +18,23 @@ from typing import Any
 from app.core.instruments import Instrument
 from app.core.quotes import Quote
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-EXCHANGE_INFO = DATA / "binance-exchangeinfo-2021-10-12.json"
-TICKER = DATA / "binance-ticker-price-2021-01.json"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / ".." / "shared" / "data"  # the shared recordings (the full BBO file)
+# Both files ship with the tests, gzipped (61 kB in all; see tests/data/README.md).
+EXCHANGE_INFO = ROOT / "tests" / "data" / "binance-exchangeinfo-2021-10-12.json.gz"
+TICKER = ROOT / "tests" / "data" / "binance-ticker-price-2021-01.json.gz"
 VENUE = "binance"
 
 
-def available() -> bool:
-    return EXCHANGE_INFO.is_file() and TICKER.is_file()
+def _json(path: Path) -> Any:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return json.load(fh)
 
 
 def snapshot_rows(seed: int = 7) -> list[dict[str, Any]]:
     """Markets in the ``arbdesk scan`` file format, sorted by symbol."""
-    info = json.loads(EXCHANGE_INFO.read_text())
-    last = {t["symbol"]: float(t["price"]) for t in json.loads(TICKER.read_text())}
+    info = _json(EXCHANGE_INFO)
+    last = {t["symbol"]: float(t["price"]) for t in _json(TICKER)}
     rng = random.Random(seed)
     rows = []
     for sym in sorted(info["symbols"], key=lambda s: s["symbol"]):
