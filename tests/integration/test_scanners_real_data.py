@@ -296,7 +296,7 @@ def test_basis_series_equals_numpy(
                     any(o.signal is Signal.ENTRY and o.legs[1].symbol == perp.symbol for o in found)
                 )
     at, basis, crossing = numpy_basis(data, f"{asset}USDT")
-    assert len(at) > 100_000
+    assert len(at) > len(quotes) // 4  # a real share of the updates is compared, not a handful
     assert np.array_equal(np.array(rows), at)
     assert np.max(np.abs(np.array(series) - basis)) < 1e-9
     assert np.array_equal(np.array(entries), crossing)
