@@ -8,12 +8,12 @@ becomes ``FILLED`` when the fill completes it, so a canceled order never looks l
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Final
 
+from app.core.frozen import evolve
 from app.core.instruments import InstrumentId
 from app.core.money import ZERO
 
@@ -180,7 +180,7 @@ class Order:
         """The order in state ``new``; raises ``IllegalTransition`` if the table forbids it."""
         if not can_transition(self.status, new):
             raise IllegalTransition(self.client_order_id, self.status, new)
-        return dataclasses.replace(self, status=new, updated_ns=now_ns, **changes)  # type: ignore[arg-type]
+        return evolve(self, status=new, updated_ns=now_ns, **changes)
 
     def with_fill(self, qty: Decimal, price: Decimal, now_ns: int) -> Order:
         """The order after a fill of ``qty`` at ``price``; refuses an overfill."""

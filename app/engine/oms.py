@@ -34,7 +34,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine, Mapping
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -52,6 +51,7 @@ from app.core.events import (
     OrderUpdated,
     PositionChanged,
 )
+from app.core.frozen import evolve
 from app.core.instruments import Instrument, InstrumentId
 from app.core.money import ZERO
 from app.core.orders import Fill, Order, OrderRequest, OrderStatus, can_transition
@@ -460,7 +460,7 @@ class OrderManager:
         if status is not current.status and not can_transition(current.status, status):
             self._anomaly(cid, f"{current.status} -> {status} is not allowed")
             return current
-        updated = replace(
+        updated = evolve(
             current,
             status=status,
             filled_qty=incoming.filled_qty,
@@ -474,7 +474,7 @@ class OrderManager:
 
     def adopt(self, incoming: Order) -> Order:
         """An order the venue has and we never sent (placed elsewhere): recorded as external."""
-        order = replace(incoming, origin="external")
+        order = evolve(incoming, origin="external")
         self._track(order)
         self._write_order(order)
         self._audit.record(
