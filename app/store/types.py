@@ -30,6 +30,10 @@ class Money(TypeDecorator[Decimal]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if type(value) is Decimal:  # the common case first: one type test, no union isinstance
+            if value.is_finite():
+                return str(value)
+            raise ValueError(f"money must be finite, got {value}")
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, Decimal | int | str):

@@ -79,6 +79,11 @@ _ORDER_COLUMNS = (
     "status, filled_qty, avg_fill_price, venue_order_id, reason, created_ns, updated_ns, "
     "seq, lock_asset, lock_amount"
 )
+#: Plain values of the enums written in rows, looked up once (``.value`` is a property call).
+_VALUE: dict[object, str] = {
+    m: m.value for enum in (Side, OrderType, TimeInForce, OrderStatus, Liquidity) for m in enum
+}
+_IS_OPEN: dict[OrderStatus, int] = {s: int(s.is_open) for s in OrderStatus}
 _FILL_COLUMNS = (
     "trade_id, client_order_id, symbol, side, price, qty, fee, fee_currency, liquidity, ts_ns, "
     "venue_order_id"
@@ -357,8 +362,8 @@ class PaperStateStore:
                 f"INSERT OR IGNORE INTO paper_fills (venue, {_FILL_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (venue, f.trade_id, f.client_order_id, f.symbol, f.side.value, str(f.price),
-                     str(f.qty), str(f.fee), f.fee_currency, f.liquidity.value, f.ts_ns,
+                    (venue, f.trade_id, f.client_order_id, f.symbol, _VALUE[f.side], str(f.price),
+                     str(f.qty), str(f.fee), f.fee_currency, _VALUE[f.liquidity], f.ts_ns,
                      f.venue_order_id)
                     for f in item.fills
                 ],
@@ -388,13 +393,14 @@ class PaperStateStore:
     @staticmethod
     def _order_row(venue: str, record: OrderRecord) -> tuple[object, ...]:
         o = record.order
+        status = o.status
         return (
-            venue, o.client_order_id, o.symbol, o.side.value, o.type.value, str(o.quantity),
-            None if o.price is None else str(o.price), o.time_in_force.value, int(o.reduce_only),
-            o.origin, o.status.value, str(o.filled_qty),
+            venue, o.client_order_id, o.symbol, _VALUE[o.side], _VALUE[o.type], str(o.quantity),
+            None if o.price is None else str(o.price), _VALUE[o.time_in_force],
+            int(o.reduce_only), o.origin, _VALUE[status], str(o.filled_qty),
             None if o.avg_fill_price is None else str(o.avg_fill_price), o.venue_order_id,
             o.reason, o.created_ns, o.updated_ns, record.seq, record.lock_asset,
-            str(record.lock_amount), int(o.status.is_open),
+            str(record.lock_amount), _IS_OPEN[status],
         )  # fmt: skip
 
     @staticmethod

@@ -13,6 +13,10 @@ from app.store.schema import fills, orders
 
 #: Orders that may still trade at a venue (``OrderStatus.is_open``: not terminal, not NEW).
 OPEN_STATUSES = frozenset(s for s in OrderStatus if s.is_open)
+#: Each member's plain value, looked up once: ``member.value`` is a property call per access.
+_VALUE: dict[object, str] = {
+    m: m.value for enum in (Side, OrderType, TimeInForce, OrderStatus) for m in enum
+}
 
 
 def order_row(order: Order) -> dict[str, Any]:
@@ -20,12 +24,12 @@ def order_row(order: Order) -> dict[str, Any]:
         "client_order_id": order.client_order_id,
         "venue": order.venue,
         "symbol": order.symbol,
-        "side": order.side.value,
-        "type": order.type.value,
-        "time_in_force": order.time_in_force.value,
+        "side": _VALUE[order.side],
+        "type": _VALUE[order.type],
+        "time_in_force": _VALUE[order.time_in_force],
         "quantity": order.quantity,
         "price": order.price,
-        "status": order.status.value,
+        "status": _VALUE[order.status],
         "filled_qty": order.filled_qty,
         "avg_fill_price": order.avg_fill_price,
         "venue_order_id": order.venue_order_id,
