@@ -103,7 +103,8 @@ class PaperVenue:
 
     async def create_order(self, order: Order) -> Order:
         await self._arrive()
-        if self._store.order(self._name, order.client_order_id) is not None:
+        cid = order.client_order_id
+        if self._store.may_have(self._name, cid) and self._store.order(self._name, cid) is not None:
             raise OrderRejected(
                 f"duplicate client order id {order.client_order_id} on {self._name}"
             )

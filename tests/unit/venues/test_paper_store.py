@@ -6,13 +6,15 @@ import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from test_paper_support import PERP, SPOT, STARTING, VENUE, Recorder, order, quote
 
 from app.core.accounting import Balance
 from app.core.clock import ManualClock
 from app.core.orders import Liquidity, OrderStatus
+from app.venues.errors import OrderRejected
 from app.venues.paper import PaperVenue
-from app.venues.paper_store import PaperStateStore
+from app.venues.paper_store import OrderRecord, PaperStateStore, _IdFilter
 
 D = Decimal
 
@@ -154,3 +156,46 @@ async def test_memory_store_is_per_instance() -> None:
         await venue.connect()
         assert store.load(VENUE) is not None
         assert store.load("other") is None
+
+
+async def test_duplicate_id_of_an_order_ended_before_a_restart_is_refused(tmp_path: Path) -> None:
+    """The in-memory id filter is built from the file: an id from a past session still counts."""
+    path = tmp_path / "paper.sqlite"
+    store = PaperStateStore(path)
+    first = make(store)
+    await first.connect()
+    await first.create_order(order("buy", "0.1", "50", cid="old", venue=first.name))
+    await first.cancel_order("old", SPOT.symbol)
+    await first.close()
+    store.close()
+
+    store = PaperStateStore(path)
+    second = make(store)
+    await second.connect()
+    assert store.may_have(VENUE, "old") and not store.may_have(VENUE, "never-seen")
+    with pytest.raises(OrderRejected, match="duplicate client order id old"):
+        await second.create_order(order("buy", "0.1", "50", cid="old", venue=second.name))
+    await second.create_order(order("buy", "0.1", "50", cid="new", venue=second.name))
+    assert store.may_have(VENUE, "new")  # staged ids join the filter at once
+    with pytest.raises(OrderRejected, match="duplicate client order id new"):
+        await second.create_order(order("buy", "0.1", "50", cid="new", venue=second.name))
+    await second.close()
+    store.close()
+
+
+def test_id_filter_has_no_false_negatives_and_grows(tmp_path: Path) -> None:
+    ids = _IdFilter(10)
+    keys = [f"cid-{i}" for i in range(ids.capacity + 1)]
+    for key in keys:
+        ids.add(key)
+    assert all(key in ids for key in keys) and ids.full
+    assert sum(f"other-{i}" in ids for i in range(10_000)) < 100  # false positives stay rare
+
+    with PaperStateStore(tmp_path / "paper.sqlite") as store:
+        assert not store.may_have(VENUE, "a")
+        template = order("buy", "0.1", "50", cid="a")
+        first = store._ids[VENUE]
+        first.count = first.capacity + 1  # as if it had taken its fill of ids
+        store.save(VENUE, orders=[OrderRecord(template, 1)])
+        assert store.may_have(VENUE, "a")  # rebuilt from the file, bigger or not, still exact
+        assert store._ids[VENUE] is not first and not store._ids[VENUE].full
