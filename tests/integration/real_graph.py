@@ -19,7 +19,11 @@ from app.core.instruments import Instrument
 from app.core.quotes import Quote
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / ".." / "shared" / "data"  # the shared recordings (the full BBO file)
+# The shared recordings (the full BBO file): beside the checkout, or where the workspace keeps them.
+DATA = next(
+    (d for d in (ROOT.parent / "shared" / "data", Path("/work/shared/data")) if d.is_dir()),
+    ROOT.parent / "shared" / "data",
+)
 # Both files ship with the tests, gzipped (61 kB in all; see tests/data/README.md).
 EXCHANGE_INFO = ROOT / "tests" / "data" / "binance-exchangeinfo-2021-10-12.json.gz"
 TICKER = ROOT / "tests" / "data" / "binance-ticker-price-2021-01.json.gz"

@@ -13,7 +13,11 @@ from app.core.quotes import Quote
 from app.venues.pacing import Pacer
 
 REPO = Path(__file__).resolve().parents[3]
-SHARED_BBO = Path("/work/shared/data/binance-btc-eth-spot-perp-2024-08-08-bbo.csv.gz")
+_SHARED = (REPO.parent / "shared" / "data", Path("/work/shared/data"))  # beside, or the workspace's
+SHARED_BBO = next(
+    (p for d in _SHARED if (p := d / "binance-btc-eth-spot-perp-2024-08-08-bbo.csv.gz").is_file()),
+    _SHARED[0] / "binance-btc-eth-spot-perp-2024-08-08-bbo.csv.gz",
+)
 TINY_BBO = REPO / "tests" / "data" / "bbo-tiny.csv"
 
 #: The recorder's names -> ArbDesk's, written out here independently of the loader.
