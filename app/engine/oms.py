@@ -9,13 +9,8 @@
 - Fills are de-duplicated by (venue, trade id); a fill that would overfill its order is refused
   and raises an alert.
 
-Writes after the journal (order updates, fills, balances, positions) are not awaited, so the event
-loop never waits on the disk except for the journal itself. Decision: they are collected and handed
-to the store thread as *one* job (one statement per table, the last version of each order,
-balance and position) at the end of the loop pass, or earlier when the OMS itself goes to the
-store (``flush_writes``: before each journal write, when ``submit`` and ``cancel`` return, and
-before reconciliation reads), so order is kept and the journal write of the next order shares a
-commit with them instead of waiting behind a transaction each (see ``Store``: group commit).
+Writes after the journal (order updates, fills, balances, positions) are not awaited: they are
+collected and handed to the store as one job per loop pass (``app.engine.order_writes``).
 
 Edge cases:
 - A cancel asked for an order still in flight (journaled, not yet answered) cannot reach the venue
@@ -57,12 +52,13 @@ from app.core.money import ZERO
 from app.core.orders import Fill, Order, OrderRequest, OrderStatus, can_transition
 from app.core.trading_state import TradingState
 from app.engine.audit import AuditLog
+from app.engine.order_holds import OrderHolds
 from app.engine.order_ids import OrderIds
+from app.engine.order_writes import OrderWrites
 from app.engine.risk import Rejection, RiskEngine
-from app.engine.risk_checks import required_funds
 from app.engine.risk_settings import OmsSettings
 from app.store import repositories as repo
-from app.store.store import Store, StoreClosed
+from app.store.store import Store
 from app.venues.base import Venue
 from app.venues.errors import (
     AmbiguousOutcome,
@@ -87,21 +83,6 @@ def _open_orders(conn: Connection) -> list[Order]:
 
 def _fills_of(conn: Connection, cids: list[str]) -> list[Fill]:
     return [f for cid in cids for f in repo.load_fills(conn, client_order_id=cid)]
-
-
-def _write_updates(
-    conn: Connection,
-    orders: list[Order],
-    fills: list[Fill],
-    balances: list[tuple[str, Balance]],
-    positions: list[Position],
-) -> None:
-    """The writes that follow the journal, collected over a loop pass: one job, few statements."""
-    repo.save_orders(conn, orders)
-    for fill in fills:
-        repo.save_fill(conn, fill)
-    repo.upsert_venue_balances(conn, balances)
-    repo.upsert_positions(conn, positions)
 
 
 class OrderRefused(Exception):
@@ -146,18 +127,12 @@ class OrderManager:
         self._open_per: dict[tuple[str, str], int] = {}
         self._fills_seen: set[tuple[str, str]] = set()
         self._fill_qty: dict[str, Decimal] = {}
-        self._in_flight: dict[str, dict[str, Decimal]] = {}
-        self._holds: dict[str, tuple[str, str, Decimal]] = {}
+        self._holds = OrderHolds(instruments, leverage)
         self._tasks: set[asyncio.Task[None]] = set()
         self._sending: set[str] = set()  # journaled and not yet answered (or refused)
         self._cancel_wanted: dict[str, str] = {}  # cid -> actor: cancel once the venue has it
         self._not_found: dict[str, int] = {}  # consecutive "no such order" answers per cid
-        # Writes after the journal, waiting for flush_writes (see the module docstring).
-        self._w_orders: dict[str, Order] = {}
-        self._w_fills: list[Fill] = []
-        self._w_balances: dict[tuple[str, str], Balance] = {}
-        self._w_positions: dict[tuple[str, str], Position] = {}
-        self._w_scheduled = False
+        self._writes = OrderWrites(store)
         self.cancels_deferred = 0
         self.cancels_refused = 0
         self.anomalies = 0
@@ -187,7 +162,7 @@ class OrderManager:
         return self._open_per.get((venue, symbol), 0)
 
     def in_flight(self, venue: str) -> Mapping[str, Decimal]:
-        return self._in_flight.get(venue, {})
+        return self._holds.of(venue)
 
     def venues_with_open_orders(self) -> set[str]:
         return {self.orders[cid].venue for cid in self._open}
@@ -227,7 +202,7 @@ class OrderManager:
         now = self._clock.now_ns()
         order = Order.from_request(request, cid, now).transition(S.PENDING_SUBMIT, now)
         self._track(order)
-        self._hold(order)
+        self._holds.hold(order)
         self._sending.add(cid)  # until its answer is in: reconciliation leaves it alone
         try:
             self.flush_writes()  # what waits goes first: same order, and likely the same commit
@@ -476,7 +451,7 @@ class OrderManager:
         """An order the venue has and we never sent (placed elsewhere): recorded as external."""
         order = evolve(incoming, origin="external")
         self._track(order)
-        self._write_order(order)
+        self._writes.order(order)
         self._audit.record(
             "engine",
             "order_adopted",
@@ -514,54 +489,22 @@ class OrderManager:
         self._fills_seen.add(key)
         self._fill_qty[cid] = filled
         self.fills_total += 1
-        self._w_fills.append(fill)
-        self._schedule_writes()
+        self._writes.fill(fill)
         self._bus.publish(FillReceived(fill))
 
     def on_balance(self, venue: str, balance: Balance) -> None:
-        self._w_balances[(venue, balance.asset)] = balance
-        self._schedule_writes()
+        self._writes.balance(venue, balance)
         self._bus.publish(BalanceChanged(venue, balance))
 
     def on_position(self, venue: str, position: Position) -> None:
-        self._w_positions[(venue, position.instrument_id.symbol)] = position
-        self._schedule_writes()
+        self._writes.position(venue, position)
         self._bus.publish(PositionChanged(venue, position))
 
     # -- writes after the journal --------------------------------------------------------------
 
     def flush_writes(self) -> None:
-        """Hand every waiting write to the store thread now, as one job (not awaited)."""
-        self._w_scheduled = False
-        if not (self._w_orders or self._w_fills or self._w_balances or self._w_positions):
-            return
-        orders, self._w_orders = list(self._w_orders.values()), {}
-        fills, self._w_fills = self._w_fills, []
-        balances = [(venue, b) for (venue, _), b in self._w_balances.items()]
-        positions = list(self._w_positions.values())
-        self._w_balances, self._w_positions = {}, {}
-        try:
-            self._store.submit(_write_updates, orders, fills, balances, positions)
-        except StoreClosed:
-            log.error(
-                "store closed: %d order updates, %d fills, %d balances, %d positions not written",
-                len(orders), len(fills), len(balances), len(positions),
-            )  # fmt: skip
-
-    def _write_order(self, order: Order) -> None:
-        self._w_orders[order.client_order_id] = order
-        self._schedule_writes()
-
-    def _schedule_writes(self) -> None:
-        if self._w_scheduled:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # used without a loop (a bare OMS in tests): hand it over now
-            self.flush_writes()
-            return
-        self._w_scheduled = True
-        loop.call_soon(self.flush_writes)
+        """Hand every write waiting since the journal to the store thread now (not awaited)."""
+        self._writes.flush()
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -588,10 +531,10 @@ class OrderManager:
         old = self.orders.get(order.client_order_id)
         self.orders[order.client_order_id] = order
         if order.status is not S.PENDING_SUBMIT:
-            self._release(order.client_order_id)
+            self._holds.release(order.client_order_id)
         if order.status.is_terminal and old is not None and not old.status.is_terminal:
             self._untrack_open(order)
-        self._write_order(order)
+        self._writes.order(order)
         self._bus.publish(OrderUpdated(order))
         cid = order.client_order_id
         if order.status.is_terminal:
@@ -613,29 +556,13 @@ class OrderManager:
         """Undo ``_track`` and ``_hold`` of an order that was never journaled nor sent."""
         self.orders.pop(order.client_order_id, None)
         self._untrack_open(order)
-        self._release(order.client_order_id)
+        self._holds.release(order.client_order_id)
 
     def _untrack_open(self, order: Order) -> None:
         if order.client_order_id in self._open:
             self._open.discard(order.client_order_id)
             key = (order.venue, order.symbol)
             self._open_per[key] = self._open_per.get(key, 1) - 1
-
-    def _hold(self, order: Order) -> None:
-        inst = self._instruments.get(order.instrument_id)
-        book_price = order.price
-        if inst is None or book_price is None or order.reduce_only:
-            return
-        asset, amount = required_funds(inst, order.side, order.quantity, book_price, self._leverage)
-        venue = self._in_flight.setdefault(order.venue, {})
-        venue[asset] = venue.get(asset, ZERO) + amount
-        self._holds[order.client_order_id] = (order.venue, asset, amount)
-
-    def _release(self, cid: str) -> None:
-        hold = self._holds.pop(cid, None)
-        if hold is not None:
-            venue, asset, amount = hold
-            self._in_flight[venue][asset] -= amount
 
     def _anomaly(self, cid: str, message: str) -> None:
         self.anomalies += 1

@@ -33,7 +33,7 @@ from app.core.orders import (
     TimeInForce,
     can_transition,
 )
-from app.engine import oms as oms_module
+from app.engine import order_writes
 from app.engine.engine import Engine
 from app.engine.oms import OrderManager
 from app.engine.risk_settings import OmsSettings
@@ -433,7 +433,7 @@ class _Recorder:
             self.saved_fills.append(args[0])  # type: ignore[arg-type]
         elif fn is repo.save_order:
             self.saved_orders.append(args[0])  # type: ignore[arg-type]
-        elif fn is oms_module._write_updates:  # the writes after the journal, as one job
+        elif fn is order_writes.write_batch:  # the writes after the journal, as one job
             self.saved_orders.extend(args[0])  # type: ignore[arg-type]
             self.saved_fills.extend(args[1])  # type: ignore[arg-type]
 
