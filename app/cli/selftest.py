@@ -40,13 +40,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app import __version__
 from app.cli import exit_codes
-
-if TYPE_CHECKING:
-    from PySide6.QtGui import QImage
 
 log = logging.getLogger(__name__)
 
@@ -297,52 +294,19 @@ def step_credentials(ws: Workspace) -> str:
 
 
 def step_window(ws: Workspace) -> str:
-    os.environ["QT_QPA_PLATFORM"] = "offscreen"  # never a visible window, with or without a display
-    import asyncio
+    from app.ui.selftest_frame import render_frame  # Qt is loaded by this step only
 
-    import qasync
-
-    from app.engine.engine import Engine
-    from app.engine.settings_loader import load_settings
-    from app.ui.app import Desk, application
-
-    qt_app = application()
-    engine = Engine(load_settings(None, {"market": {"source": "sim", "speed": 1.0}}))
-
-    async def render() -> tuple[QImage, int]:
-        desk = Desk(engine)
-        try:
-            await desk.start(show=True)
-            # The loop runs Qt's events meanwhile: a few of the bridge's flushes and paints.
-            # (Never processEvents() here: under qasync it would re-enter the running loop.)
-            await asyncio.sleep(WINDOW_SETTLE_S)
-            return desk.window.grab().toImage(), len(desk.window.docks)
-        finally:
-            await desk.shutdown()
-
-    def loop_factory() -> asyncio.AbstractEventLoop:
-        loop: asyncio.AbstractEventLoop = qasync.QEventLoop(qt_app)
-        return loop
-
-    with asyncio.Runner(loop_factory=loop_factory) as runner:
-        image, panels = runner.run(asyncio.wait_for(render(), WINDOW_TIMEOUT_S))
-    if image.isNull() or image.width() < 200 or image.height() < 200:
-        raise StepFailed(f"the frame is empty ({image.width()} x {image.height()})")
-    colours = _colours(image)
-    if colours < 16:
-        raise StepFailed(f"the frame is nearly blank: {colours} colours")
-    image.save(str(ws.folder("window") / "window.png"))
-    return (
-        f"{image.width()} x {image.height()} frame with {panels} panels, {colours} colours "
-        f"(Qt platform: {qt_app.platformName()})"
+    frame = render_frame(
+        ws.folder("window") / "window.png", settle_s=WINDOW_SETTLE_S, timeout_s=WINDOW_TIMEOUT_S
     )
-
-
-def _colours(image: QImage) -> int:
-    """Distinct colours on a 64 x 64 grid over the picture."""
-    xs = range(0, image.width(), max(1, image.width() // 64))
-    ys = range(0, image.height(), max(1, image.height() // 64))
-    return len({image.pixel(x, y) for x in xs for y in ys})
+    if frame.width < 200 or frame.height < 200:
+        raise StepFailed(f"the frame is empty ({frame.width} x {frame.height})")
+    if frame.colours < 16:
+        raise StepFailed(f"the frame is nearly blank: {frame.colours} colours")
+    return (
+        f"{frame.width} x {frame.height} frame with {frame.panels} panels, {frame.colours} "
+        f"colours (Qt platform: {frame.platform})"
+    )
 
 
 STEPS: tuple[tuple[str, Step], ...] = (
