@@ -46,9 +46,9 @@ from app.core.instruments import Instrument  # noqa: E402
 from app.core.orders import Order, OrderRequest, OrderStatus, Side  # noqa: E402
 from app.core.quotes import Quote  # noqa: E402
 from app.engine.engine import Engine  # noqa: E402
-from app.engine.settings import Settings  # noqa: E402
-from app.engine.settings_loader import merge, validate  # noqa: E402
 from app.engine.wiring import Market  # noqa: E402
+from app.runtime.settings import Settings  # noqa: E402
+from app.runtime.settings_loader import merge, validate  # noqa: E402
 from app.venues.base import QuoteSink, StatusSink  # noqa: E402
 from app.venues.paper import PaperVenue  # noqa: E402
 from app.venues.paper_market import PaperMarket  # noqa: E402

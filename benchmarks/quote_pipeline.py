@@ -32,8 +32,8 @@ from app.core.clock import Clock  # noqa: E402
 from app.core.instruments import Instrument  # noqa: E402
 from app.core.quotes import Quote  # noqa: E402
 from app.engine.engine import Engine  # noqa: E402
-from app.engine.settings import Settings  # noqa: E402
 from app.engine.wiring import paper_market  # noqa: E402
+from app.runtime.settings import Settings  # noqa: E402
 from app.venues.base import MarketFeed, QuoteSink, StatusSink  # noqa: E402
 from app.venues.replay import ReplayMarket  # noqa: E402
 

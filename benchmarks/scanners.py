@@ -50,9 +50,9 @@ from app.core.quotes import Quote  # noqa: E402
 from app.engine.engine import Engine  # noqa: E402
 from app.engine.opportunities import OpportunityService  # noqa: E402
 from app.engine.scanners import CycleScanner, TriangularScanner  # noqa: E402
-from app.engine.scanners.settings import ScannersSettings  # noqa: E402
-from app.engine.settings import Settings  # noqa: E402
 from app.engine.wiring import paper_market  # noqa: E402
+from app.runtime.scanner_settings import ScannersSettings  # noqa: E402
+from app.runtime.settings import Settings  # noqa: E402
 from app.store import repositories as repo  # noqa: E402
 from app.store.schema import opportunity_samples  # noqa: E402
 from app.venues.base import MarketFeed  # noqa: E402

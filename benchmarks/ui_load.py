@@ -58,8 +58,8 @@ def pct(values: list[float], q: float) -> float:
 
 async def _storm(rate: float, duration: float, warmup: float) -> dict[str, Any]:
     from app.engine.engine import Engine
-    from app.engine.settings import Settings
-    from app.engine.settings_loader import merge, validate
+    from app.runtime.settings import Settings
+    from app.runtime.settings_loader import merge, validate
     from app.ui.app import Desk
 
     settings = validate(

@@ -16,9 +16,9 @@ from typing import Any
 
 from app.cli import exit_codes
 from app.cli.display_check import display_problem
-from app.engine import paths
-from app.engine.logs import configure_logging
-from app.engine.settings_loader import SettingsError, load_settings
+from app.runtime import paths
+from app.runtime.logs import configure_logging
+from app.runtime.settings_loader import SettingsError, load_settings
 
 MARKETS = ("sim", "replay")
 

@@ -17,10 +17,10 @@ from typing import Any
 
 from app.cli import exit_codes
 from app.control.server import ControlServer
-from app.engine import paths
 from app.engine.engine import Engine
-from app.engine.logs import configure_logging
-from app.engine.settings_loader import SettingsError, load_settings
+from app.runtime import paths
+from app.runtime.logs import configure_logging
+from app.runtime.settings_loader import SettingsError, load_settings
 from app.venues.replay_file import ReplayFileError
 
 log = logging.getLogger(__name__)

@@ -29,9 +29,7 @@ from app.credentials import (
     CredentialStore,
     VaultError,
     credential_store_from_env,
-    redaction,
 )
-from app.engine import paths
 from app.engine.account_model import (
     AccountInvalid,
     AccountSpec,
@@ -42,7 +40,8 @@ from app.engine.account_model import (
     spec_problems,
 )
 from app.engine.accounts import AccountService
-from app.engine.logs import configure_logging
+from app.runtime import paths, redaction
+from app.runtime.logs import configure_logging
 from app.store.engine import sqlite_url
 from app.store.records import AccountExists, AccountMode
 from app.store.store import Store

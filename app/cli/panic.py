@@ -18,8 +18,8 @@ from app.cli import exit_codes, settings_arg
 from app.control import client
 from app.control.offline import REASON, panic_offline
 from app.control.protocol import panic_dict
-from app.engine import paths
-from app.engine.logs import configure_logging
+from app.runtime import paths
+from app.runtime.logs import configure_logging
 
 log = logging.getLogger(__name__)
 

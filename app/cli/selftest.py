@@ -190,7 +190,7 @@ def step_engine(_ws: Workspace) -> str:
     import asyncio
 
     from app.engine.engine import Engine
-    from app.engine.settings_loader import load_settings
+    from app.runtime.settings_loader import load_settings
 
     settings = load_settings(None, {"market": {"source": "sim", "speed": 1.0}})
     engine = Engine(settings, duration_s=ENGINE_SECONDS)
@@ -405,7 +405,7 @@ def where() -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from app.engine.logs import configure_logging
+    from app.runtime.logs import configure_logging
 
     t0 = time.perf_counter()
     ws, problem = _workspace(args.workdir)

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.engine.settings import Settings
-from app.engine.settings_loader import SettingsError, load_settings
+from app.runtime.settings import Settings
+from app.runtime.settings_loader import SettingsError, load_settings
 
 
 def add(parser: argparse.ArgumentParser) -> None:

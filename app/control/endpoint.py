@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.engine import paths
+from app.runtime import paths
 
 FILE_NAME = "control.json"
 POSIX = os.name == "posix"

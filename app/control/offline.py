@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from app.core.panic import PanicReport
 from app.engine.engine import Engine
-from app.engine.settings import Settings
+from app.runtime.settings import Settings
 
 REASON = "arbdesk panic (no running instance)"
 QUOTE_WAIT_S = 5.0

@@ -3,8 +3,10 @@
 Loopback only, on a port the OS picks; the port and a fresh random token go to the endpoint file
 (``endpoint.py``). A request without the right token is refused (compared in constant time) and
 the connection closed. Requests are bounded in size and in the time they may take to arrive, so
-a stray client can neither fill memory nor hold a handler open. A panic runs to its end even if
-the asking shell goes away: stopping half-way would leave the venues in an unknown state.
+a stray client can neither fill memory nor hold a handler open. Any local process can connect, so
+whatever it sends gets an error answer, never an exception out of the handler (asyncio would log a
+traceback per connection). A panic runs to its end even if the asking shell goes away: stopping
+half-way would leave the venues in an unknown state.
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.control import endpoint as ep
-from app.control.protocol import HOST, MAX_LINE_BYTES, UNAUTHORIZED, decode, encode, panic_dict
+from app.control.protocol import (
+    HOST,
+    MAX_LINE_BYTES,
+    UNAUTHORIZED,
+    ProtocolError,
+    decode,
+    encode,
+    panic_dict,
+)
 from app.engine.status import status_of
 
 if TYPE_CHECKING:
@@ -96,10 +106,16 @@ class ControlServer:
         if task is not None:
             self._handlers.add(task)
         try:
-            answer = await self._answer(reader)
-            writer.write(encode(answer))
+            try:
+                answer = await self._answer(reader)
+            except Exception as exc:  # a bug here: one line in the log, an answer to the client
+                log.warning(
+                    "control: a request could not be handled (%s: %s)", type(exc).__name__, exc
+                )
+                answer = _error("the request could not be handled")
+            writer.write(_line(answer))
             await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT_S)
-        except (ConnectionError, TimeoutError):
+        except (OSError, TimeoutError):
             pass  # the client went away; nothing to tell it
         finally:
             writer.close()
@@ -113,16 +129,21 @@ class ControlServer:
             line = await asyncio.wait_for(reader.readline(), READ_TIMEOUT_S)
         except TimeoutError:
             return _error("no request within the time allowed")
+        except OSError:  # reset by the client: the answer will most likely not reach it
+            return _error("the connection failed")
         except ValueError:  # longer than the stream's limit
             return _error(f"request longer than {MAX_LINE_BYTES} bytes")
         try:
             request = decode(line)
-        except ValueError:
-            return _error("a request is one JSON object on one line")
+        except ProtocolError as exc:
+            return _error(f"a request is one JSON object on one line: {exc}")
         if not self._authorized(request.get("token")):
             log.warning("control: a request without the right token was refused")
             return _error(UNAUTHORIZED)
-        command, args = request.get("command"), request.get("args") or {}
+        command, args = request.get("command"), request.get("args")
+        args = {} if args is None else args
+        if not isinstance(command, str):
+            return _error("command must be a string")
         if not isinstance(args, dict):
             return _error("args must be an object")
         try:
@@ -135,24 +156,38 @@ class ControlServer:
         except Exception as exc:
             log.exception("control: %s failed", command)
             return _error(f"{command} failed: {exc}")
-        return _error(f"unknown command {command!r}")
+        return _error(f"unknown command {command[:40]!r}")
 
     def _authorized(self, token: object) -> bool:
         expected = self._endpoint.token if self._endpoint is not None else ""
         if not isinstance(token, str) or not expected:
             return False
-        return hmac.compare_digest(token.encode(), expected.encode())
+        # surrogatepass: JSON may carry lone surrogates, which strict UTF-8 refuses to encode
+        return hmac.compare_digest(token.encode("utf-8", "surrogatepass"), expected.encode())
 
     async def _panic(self, args: dict[str, Any]) -> dict[str, Any]:
         flatten = args.get("flatten", False) is True
         reason = args.get("reason")
         reason = reason[:MAX_REASON] if isinstance(reason, str) and reason else DEFAULT_REASON
+        reason = reason.encode("utf-8", "replace").decode()  # JSON allows lone surrogates
         # shielded: a client that disconnects or a close() must not cut the panic in half
         report = await asyncio.shield(self._engine.panic(reason, flatten=flatten, actor="cli"))
         out = panic_dict(report)
         out["trading_state"] = self._engine.trading_state.value
         out["pid"] = os.getpid()
         return out
+
+
+def _line(answer: dict[str, Any]) -> bytes:
+    """``answer`` on the wire, or an error a client can read if it cannot go there."""
+    try:
+        line = encode(answer)
+    except (TypeError, ValueError) as exc:
+        log.warning("control: an answer is not JSON (%s: %s)", type(exc).__name__, exc)
+        return encode(_error("the answer could not be encoded"))
+    if len(line) > MAX_LINE_BYTES:
+        return encode(_error(f"the answer is longer than {MAX_LINE_BYTES} bytes"))
+    return line
 
 
 def _ok(result: dict[str, Any]) -> dict[str, Any]:

@@ -20,11 +20,11 @@ from pathlib import Path
 from keyring.backend import KeyringBackend
 
 from app.core.secrets import KeyMaterial
-from app.credentials import redaction
 from app.credentials.errors import InsecureKeychain, VaultLocked, VaultMissing
 from app.credentials.keychain import KeychainSecrets, KeychainStatus, keychain_status
 from app.credentials.vault import VAULT_NAME, Vault
 from app.credentials.vault_format import DEFAULT_KDF, ScryptParams
+from app.runtime import redaction
 
 log = logging.getLogger(__name__)
 

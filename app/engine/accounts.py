@@ -29,7 +29,6 @@ from app.credentials import (
     WeakPassphrase,
     WrongPassphrase,
     check_new_passphrase,
-    redaction,
 )
 from app.engine.account_model import (
     AccountInvalid,
@@ -41,6 +40,7 @@ from app.engine.account_model import (
     key_problems,
     spec_problems,
 )
+from app.runtime import redaction
 from app.store import repositories as repo
 from app.store.records import Account, AccountExists, AccountMode
 from app.store.store import Store

@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from app.core.instruments import Instrument, split_symbol
 from app.core.opportunities import Opportunity, Signal
-from app.engine.scanners.settings import DecisionSettings
+from app.runtime.scanner_settings import DecisionSettings
 
 #: (asset, amount, currency) -> the amount's value in currency, None if it cannot be valued.
 ValueOf = Callable[[str, float, str], float | None]

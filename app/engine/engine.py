@@ -24,19 +24,19 @@ from app.core.panic import PanicReport
 from app.core.quotes import Quote
 from app.core.trading_state import TradingState
 from app.credentials import credential_store_from_env
-from app.engine import paths
 from app.engine.accounts import AccountService, CredentialsReload
 from app.engine.audit import AuditLog
 from app.engine.health import Health, LoopLag, VenueHealth
-from app.engine.killswitch import KillSwitch
 from app.engine.marketdata import MarketData
-from app.engine.oms import OrderManager
 from app.engine.opportunities import OpportunityService
+from app.engine.orders.killswitch import KillSwitch
+from app.engine.orders.oms import OrderManager
+from app.engine.orders.reconcile import Reconciler, ReconciliationReport
+from app.engine.orders.risk import CheckResult, RiskEngine
 from app.engine.portfolio import Exposure, Portfolio, PositionView, Valuation
-from app.engine.reconcile import Reconciler, ReconciliationReport
-from app.engine.risk import CheckResult, RiskEngine
-from app.engine.settings import Settings
 from app.engine.wiring import Market, build_market
+from app.runtime import paths
+from app.runtime.settings import Settings
 from app.store import repositories as repo
 from app.store.engine import sqlite_url
 from app.store.records import EquitySnapshot, SpreadSample

@@ -25,7 +25,7 @@ from app.engine.decisions import Decisions
 from app.engine.quote_values import QuoteValues
 from app.engine.scanners.base import FundingSource, Scanner
 from app.engine.scanners.build import build_scanners
-from app.engine.scanners.settings import ScannersSettings
+from app.runtime.scanner_settings import ScannersSettings
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from sqlalchemy import Connection
 
 from app.core.accounting import Position
 from app.core.orders import Order
-from app.engine import paths
-from app.engine.risk import STATE_KEY
-from app.engine.settings import Settings
+from app.engine.orders.risk import STATE_KEY
+from app.runtime import paths
+from app.runtime.settings import Settings
 from app.store import repositories as repo
 from app.store.engine import sqlite_url
 from app.store.store import Store

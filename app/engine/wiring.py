@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.instruments import Instrument
-from app.engine.settings import Settings
 from app.resources import resource_path
+from app.runtime.settings import Settings
 from app.venues.base import MarketFeed, Venue
 from app.venues.paper import PaperVenue
 from app.venues.paper_market import PaperMarket

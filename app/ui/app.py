@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.control.server import ControlServer
 from app.engine.engine import Engine
-from app.engine.settings import Settings
+from app.runtime.settings import Settings
 from app.ui import theme
 from app.ui.bridge import Bridge
 from app.ui.controller import Controller

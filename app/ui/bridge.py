@@ -35,7 +35,7 @@ from app.core.orders import Fill, Order
 from app.core.panic import PanicReport
 from app.core.quotes import Quote
 from app.engine.engine import Engine
-from app.engine.logs import protect
+from app.runtime.logs import protect
 from app.ui.controller import Controller
 from app.ui.log_capture import LogEntry, QueueHandler
 

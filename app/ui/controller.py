@@ -17,9 +17,9 @@ from app.core.orders import Order, OrderRequest
 from app.core.panic import PanicReport
 from app.core.trading_state import TradingState
 from app.engine.engine import Engine, EngineSnapshot
-from app.engine.reconcile import ReconciliationReport
-from app.engine.risk import CheckResult
-from app.engine.risk_settings import RiskLimits
+from app.engine.orders.reconcile import ReconciliationReport
+from app.engine.orders.risk import CheckResult
+from app.runtime.risk_settings import RiskLimits
 from app.store.records import EquitySnapshot, SpreadSample
 from app.ui.format import Decimals
 
@@ -129,8 +129,8 @@ class Controller:
         if service is not None:
             return service
         from app.credentials.environment import credential_store_from_env
-        from app.engine import paths
         from app.engine.accounts import AccountService
+        from app.runtime import paths
 
         return AccountService(self._engine.store, credential_store_from_env(paths.data_dir()))
 

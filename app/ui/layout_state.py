@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow, QTableView
 
-from app.engine import paths
+from app.runtime import paths
 
 STATE_VERSION = 1
 

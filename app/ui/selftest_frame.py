@@ -15,7 +15,7 @@ import qasync
 from PySide6.QtGui import QImage
 
 from app.engine.engine import Engine
-from app.engine.settings_loader import load_settings
+from app.runtime.settings_loader import load_settings
 from app.ui.app import Desk, application
 
 

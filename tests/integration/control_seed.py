@@ -18,7 +18,7 @@ from app.core.instruments import InstrumentId
 from app.core.money import price_for_side
 from app.core.orders import OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from app.engine.engine import Engine
-from app.engine.settings_loader import load_settings
+from app.runtime.settings_loader import load_settings
 
 VENUES = ("sim-a", "sim-b", "sim-c")
 SPOT, PERP = "BTC/USDT", "BTC/USDT:USDT"

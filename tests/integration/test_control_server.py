@@ -15,8 +15,8 @@ from app.control.offline import REASON, panic_offline
 from app.control.server import ControlServer
 from app.core.trading_state import TradingState
 from app.engine.engine import Engine
-from app.engine.settings_loader import load_settings
 from app.engine.status import stored_status
+from app.runtime.settings_loader import load_settings
 from app.store import repositories as repo
 
 

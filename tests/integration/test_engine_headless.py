@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from app.core.events import FillReceived, QuoteUpdated
 from app.core.orders import Order, OrderType, Side, TimeInForce
 from app.engine.engine import Engine
-from app.engine.settings import Settings
-from app.engine.settings_loader import merge, validate
+from app.runtime.settings import Settings
+from app.runtime.settings_loader import merge, validate
 from app.store.schema import equity_snapshots, spread_samples
 from app.store.store import Store
 from app.venues.replay import DEFAULT_REPLAY_FILE

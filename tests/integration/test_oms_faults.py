@@ -33,10 +33,10 @@ from app.core.orders import (
     TimeInForce,
     can_transition,
 )
-from app.engine import order_writes
 from app.engine.engine import Engine
-from app.engine.oms import OrderManager
-from app.engine.risk_settings import OmsSettings
+from app.engine.orders import writes as order_writes
+from app.engine.orders.oms import OrderManager
+from app.runtime.risk_settings import OmsSettings
 from app.store import repositories as repo
 from tests.support.engines import (
     T0,

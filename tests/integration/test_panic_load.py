@@ -20,7 +20,7 @@ import pytest
 from app.core.orders import Order, OrderRequest, OrderStatus, Side
 from app.core.trading_state import TradingState
 from app.engine.engine import Engine
-from app.engine.oms import OrderRefused
+from app.engine.orders.oms import OrderRefused
 from app.store import repositories as repo
 from tests.support.engines import make_settings, sim_market, wait_for_quotes
 

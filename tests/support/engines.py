@@ -18,11 +18,11 @@ from app.core.clock import ManualClock
 from app.core.events import VenueState
 from app.core.instruments import Instrument
 from app.core.quotes import Quote
-from app.engine import paths
 from app.engine.engine import Engine
-from app.engine.settings import Settings
-from app.engine.settings_loader import merge, validate
 from app.engine.wiring import Market, build_market, paper_market
+from app.runtime import paths
+from app.runtime.settings import Settings
+from app.runtime.settings_loader import merge, validate
 from app.venues.base import QuoteSink, StatusSink, Venue
 from app.venues.paper import PaperVenue
 from app.venues.sim_model import build_instruments

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import QApplication
 
 from app.core.orders import Order, OrderRequest, Side
 from app.engine.engine import Engine
-from app.engine.settings import Settings
-from app.engine.settings_loader import merge, validate
+from app.runtime.settings import Settings
+from app.runtime.settings_loader import merge, validate
 from app.ui.app import Desk
 
 

@@ -18,9 +18,10 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.core.secrets import KeyMaterial, Secret
-from app.credentials import BackendChoice, CredentialStore, ScryptParams, redaction
+from app.credentials import BackendChoice, CredentialStore, ScryptParams
 from app.engine.account_model import AccountMode, AccountSpec
 from app.engine.accounts import AccountService
+from app.runtime import redaction
 from app.store.engine import sqlite_url
 from app.store.store import Store
 from app.ui.account_form import AccountFormDialog

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from app.cli import main as cli
-from app.engine.settings import Settings
+from app.runtime.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

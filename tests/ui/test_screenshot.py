@@ -19,7 +19,7 @@ from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
 from app.core.orders import OrderRequest, OrderType, Side, TimeInForce
-from app.engine.oms import OrderRefused
+from app.engine.orders.oms import OrderRefused
 from app.ui.app import Desk
 from app.ui.ticket_form import TicketType
 
@@ -69,7 +69,7 @@ def opportunities(desk: Desk) -> object | None:
         return None
     try:
         from app.engine.opportunities import OpportunityService
-        from app.engine.scanners.settings import ScannersSettings
+        from app.runtime.scanner_settings import ScannersSettings
     except ImportError:
         return None
     return OpportunityService(

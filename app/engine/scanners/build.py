@@ -11,8 +11,8 @@ from app.engine.scanners.basis import BasisScanner
 from app.engine.scanners.cross import CrossVenueScanner
 from app.engine.scanners.cycles import CycleScanner
 from app.engine.scanners.pairs import PairsScanner
-from app.engine.scanners.settings import ScannersSettings
 from app.engine.scanners.triangular import TriangularScanner
+from app.runtime.scanner_settings import ScannersSettings
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 
 from app.core.money import price_for_side
 from app.core.orders import Order, OrderRequest, Side
-from app.engine.oms import JournalWriteFailed, OrderRefused
-from app.engine.risk import CheckResult
+from app.engine.orders.oms import JournalWriteFailed, OrderRefused
+from app.engine.orders.risk import CheckResult
 from app.ui import format as fmt
 from app.ui.bridge import Bridge
 from app.ui.controller import Controller

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from app.core.secrets import KeyMaterial, Secret
-from app.credentials import ScryptParams, Vault, redaction
+from app.credentials import ScryptParams, Vault
+from app.runtime import redaction
 from tests.support.memory_keyring import MemoryKeyring, installed
 
 # Tests only: the real default (n=2**15) is tested once, explicitly.

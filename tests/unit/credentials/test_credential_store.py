@@ -22,8 +22,8 @@ from app.credentials import (
     backend_choice,
     choose_backend,
     credential_store_from_env,
-    redaction,
 )
+from app.runtime import redaction
 from tests.support.memory_keyring import MemoryKeyring, installed
 
 from .conftest import CHEAP, PASSPHRASE

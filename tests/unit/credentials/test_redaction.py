@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from app.core.secrets import KeyMaterial, Secret
-from app.credentials import redaction
-from app.credentials.redaction import RedactionFilter, SecretRegistry
-from app.engine.logs import configure_logging
+from app.runtime import redaction
+from app.runtime.logs import configure_logging
+from app.runtime.redaction import RedactionFilter, SecretRegistry
 
 KEY = "APIKEY-1234567890-abcd"
 SECRET = "SECRET-0987654321-zyxw"
@@ -103,7 +103,7 @@ def test_filter_never_drops_a_record() -> None:
 
 
 def test_protect_gives_any_handler_the_filter() -> None:
-    from app.engine.logs import protect
+    from app.runtime.logs import protect
 
     records: list[logging.LogRecord] = []
 

@@ -17,7 +17,6 @@ from app.credentials import (
     KeychainError,
     ScryptParams,
     VaultLocked,
-    redaction,
 )
 from app.engine.account_model import (
     AccountInvalid,
@@ -28,7 +27,8 @@ from app.engine.account_model import (
     parse_instruments,
 )
 from app.engine.accounts import AccountChange, AccountService
-from app.engine.logs import configure_logging
+from app.runtime import redaction
+from app.runtime.logs import configure_logging
 from app.store import repositories as repo
 from app.store.engine import sqlite_url
 from app.store.records import AccountExists, AccountMode

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.engine.logs import configure_logging
+from app.runtime.logs import configure_logging
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def restore_logging() -> Iterator[None]:
 def test_debug_keeps_chatty_libraries_at_info(tmp_path: Path, restore_logging: None) -> None:
     path = configure_logging("DEBUG", tmp_path, console=False)
     assert path is not None
-    logging.getLogger("app.engine.oms").debug("our own detail")
+    logging.getLogger("app.engine.orders.oms").debug("our own detail")
     logging.getLogger("ccxt.base.exchange").debug("GET /api/v3/account headers")
     logging.getLogger("sqlalchemy.engine.Engine").debug("INSERT INTO orders")
     logging.getLogger("sqlalchemy.engine.Engine").info("INSERT INTO accounts")

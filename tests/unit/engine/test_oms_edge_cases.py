@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from app.core.events import Alert
 from app.core.orders import Order, OrderRequest, OrderStatus, OrderType, Side
-from app.engine.oms import NOT_FOUND_TO_REJECT
+from app.engine.orders.oms import NOT_FOUND_TO_REJECT
 from app.store import repositories as repo
 from app.venues.errors import OrderRejected
 from tests.support.engines import eventually

@@ -11,7 +11,7 @@ import pytest
 
 from app.core.events import Alert, AlertLevel
 from app.core.orders import OrderRequest, OrderStatus, Side
-from app.engine.oms import JournalWriteFailed
+from app.engine.orders.oms import JournalWriteFailed
 from app.store import repositories as repo
 
 from .conftest import MakeEngine

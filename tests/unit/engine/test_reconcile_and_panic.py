@@ -14,7 +14,7 @@ from app.core.orders import Order, OrderRequest, OrderStatus, OrderType, Side, T
 from app.core.panic import PanicReport
 from app.core.trading_state import TradingState
 from app.engine.health import VenueHealth
-from app.engine.oms import OrderRefused
+from app.engine.orders.oms import OrderRefused
 from app.engine.portfolio import Valuation
 from app.store import repositories as repo
 from app.venues.paper import PaperVenue

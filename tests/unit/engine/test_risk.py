@@ -9,7 +9,7 @@ import pytest
 from app.core.events import RiskRejected, TradingStateChanged
 from app.core.orders import OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from app.core.trading_state import TradingState
-from app.engine.oms import OrderRefused
+from app.engine.orders.oms import OrderRefused
 
 from .conftest import MakeEngine
 

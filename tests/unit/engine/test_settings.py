@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from app.engine import paths
-from app.engine.settings import Settings
-from app.engine.settings_loader import (
+from app.runtime import paths
+from app.runtime.settings import Settings
+from app.runtime.settings_loader import (
     DEFAULTS_FILE,
     SettingsError,
     load_settings,

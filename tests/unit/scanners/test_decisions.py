@@ -7,7 +7,7 @@ import pytest
 from app.core.opportunities import Leg, Opportunity, OpportunityKind, Signal
 from app.core.orders import Side
 from app.engine.decisions import Decisions, DropReason
-from app.engine.scanners.settings import DecisionSettings
+from app.runtime.scanner_settings import DecisionSettings
 
 from .support import MS, inst
 

@@ -8,7 +8,7 @@ from app.core.events import QuoteUpdated
 from app.core.opportunities import Opportunity
 from app.core.quotes import Quote, QuoteBook
 from app.engine.opportunities import OpportunityService
-from app.engine.scanners.settings import ScannersSettings
+from app.runtime.scanner_settings import ScannersSettings
 
 from .support import MS, inst, quote
 

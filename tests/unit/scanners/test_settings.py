@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from app.core.instruments import InstrumentKind
 from app.engine.scanners import build_scanners
-from app.engine.scanners.settings import ScannersSettings
+from app.runtime.scanner_settings import ScannersSettings
 
 from .support import inst
 

@@ -26,9 +26,9 @@ from app.core.token_bucket import TokenBucket
 from app.core.trading_state import TradingState
 from app.engine.audit import AuditLog
 from app.engine.health import VenueHealth
+from app.engine.orders.checks import CHECKS, ESSENTIAL_CHECKS, RiskInputs
 from app.engine.portfolio import Portfolio, Valuation
-from app.engine.risk_checks import CHECKS, ESSENTIAL_CHECKS, RiskInputs
-from app.engine.risk_settings import RiskLimits, RiskSettings
+from app.runtime.risk_settings import RiskLimits, RiskSettings
 from app.store import repositories as repo
 from app.store.store import Store
 

@@ -5,7 +5,7 @@ contains one — its message and arguments, its exception text and its stack —
 formats it. It is a second line of defence: code never logs a secret on purpose.
 
 Logger filters do not see records that propagate from child loggers, so the filter is installed
-on every handler (``install(handler)``) as well as on the root logger (``app.engine.logs`` does
+on every handler (``install(handler)``) as well as on the root logger (``app.runtime.logs`` does
 both for the handlers it makes; any later handler, such as the window's log panel, must call
 ``install`` too).
 """

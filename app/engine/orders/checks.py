@@ -16,7 +16,7 @@ from app.core.money import ZERO
 from app.core.orders import OrderRequest, OrderType, Side
 from app.core.quotes import Quote
 from app.core.trading_state import TradingState
-from app.engine.risk_settings import RiskLimits
+from app.runtime.risk_settings import RiskLimits
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """Logging, configured once at start: a rotating file in the platform's log folder, and stderr.
 
 Every handler made here, and the root logger, carry the secrets redaction filter
-(``app.credentials.redaction``): a loaded API key never reaches a log line.
+(``app.runtime.redaction``): a loaded API key never reaches a log line.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import logging
 import logging.handlers
 from pathlib import Path
 
-from app.credentials import redaction
+from app.runtime import redaction
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 # Libraries whose verbose output is every request, header or statement, with the quietest level

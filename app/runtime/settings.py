@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.engine.risk_settings import OmsSettings, RiskSettings
-from app.engine.scanners.settings import ScannersSettings
+from app.runtime.risk_settings import OmsSettings, RiskSettings
+from app.runtime.scanner_settings import ScannersSettings
 
 
 class _Section(BaseModel):

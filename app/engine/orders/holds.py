@@ -12,7 +12,7 @@ from decimal import Decimal
 from app.core.instruments import Instrument, InstrumentId
 from app.core.money import ZERO
 from app.core.orders import Order
-from app.engine.risk_checks import required_funds
+from app.engine.orders.checks import required_funds
 
 
 class OrderHolds:

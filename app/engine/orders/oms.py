@@ -10,7 +10,7 @@
   and raises an alert.
 
 Writes after the journal (order updates, fills, balances, positions) are not awaited: they are
-collected and handed to the store as one job per loop pass (``app.engine.order_writes``).
+collected and handed to the store as one job per loop pass (``app.engine.orders.writes``).
 
 Edge cases:
 - A cancel asked for an order still in flight (journaled, not yet answered) cannot reach the venue
@@ -52,11 +52,11 @@ from app.core.money import ZERO
 from app.core.orders import Fill, Order, OrderRequest, OrderStatus, can_transition
 from app.core.trading_state import TradingState
 from app.engine.audit import AuditLog
-from app.engine.order_holds import OrderHolds
-from app.engine.order_ids import OrderIds
-from app.engine.order_writes import OrderWrites
-from app.engine.risk import Rejection, RiskEngine
-from app.engine.risk_settings import OmsSettings
+from app.engine.orders.holds import OrderHolds
+from app.engine.orders.ids import OrderIds
+from app.engine.orders.risk import Rejection, RiskEngine
+from app.engine.orders.writes import OrderWrites
+from app.runtime.risk_settings import OmsSettings
 from app.store import repositories as repo
 from app.store.store import Store
 from app.venues.base import Venue

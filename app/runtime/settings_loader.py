@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.engine import paths
-from app.engine.settings import Settings
 from app.resources import resource_path
+from app.runtime import paths
+from app.runtime.settings import Settings
 
 DEFAULTS_FILE = resource_path("default_settings.toml")
 

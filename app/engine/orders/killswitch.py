@@ -22,8 +22,8 @@ from app.core.orders import OrderRequest, OrderStatus, OrderType, Side, TimeInFo
 from app.core.panic import PanicReport, VenuePanicResult
 from app.core.trading_state import TradingState
 from app.engine.audit import AuditLog
-from app.engine.oms import OrderManager, OrderRefused
-from app.engine.risk import RiskEngine
+from app.engine.orders.oms import OrderManager, OrderRefused
+from app.engine.orders.risk import RiskEngine
 
 log = logging.getLogger(__name__)
 

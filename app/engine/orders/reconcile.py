@@ -23,7 +23,7 @@ from sqlalchemy import Connection, func, select
 
 from app.core.accounting import Balance, Position
 from app.core.orders import Fill, OrderStatus
-from app.engine.oms import OrderManager
+from app.engine.orders.oms import OrderManager
 from app.engine.portfolio import Portfolio
 from app.store import repositories as repo
 from app.store.schema import fills
