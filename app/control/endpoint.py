@@ -85,11 +85,14 @@ def read(path: Path) -> Endpoint:
             info = os.fstat(fh.fileno())
             if info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
                 raise EndpointError(f"{path} is not private to this user: ignored")
-        text = fh.read(4096)
+        try:
+            text = fh.read(4096)
+        except ValueError:  # not UTF-8
+            raise EndpointError(f"{path} is not a valid endpoint file") from None
     try:
         data = json.loads(text)
         port, token, pid = data["port"], data["token"], data["pid"]
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):  # RecursionError: [[[[…
         raise EndpointError(f"{path} is not a valid endpoint file") from None
     ok = isinstance(port, int) and 0 < port < 65536 and isinstance(token, str) and token
     if not ok or not isinstance(pid, int):

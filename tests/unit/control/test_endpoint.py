@@ -52,6 +52,17 @@ def test_malformed_files_are_refused(tmp_path: Path, text: str) -> None:
         ep.read(path)
 
 
+@pytest.mark.parametrize("data", [b"[" * 4000, b'{"port": ' * 900, b"\xff\xfe{}", b"\x00" * 10])
+def test_corrupt_files_are_refused_not_raised(tmp_path: Path, data: bytes) -> None:
+    """The client reads this file before asking: a RecursionError here would crash `panic`."""
+    path = tmp_path / "control.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    with pytest.raises(ep.EndpointError, match="not a valid endpoint file"):
+        ep.read(path)
+
+
 def test_missing_file_names_its_path(tmp_path: Path) -> None:
     with pytest.raises(ep.EndpointError, match="no endpoint file"):
         ep.read(tmp_path / "control.json")
