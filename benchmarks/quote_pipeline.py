@@ -93,7 +93,7 @@ async def one_pass(engine: Engine) -> tuple[float, int]:
     t0 = time.perf_counter()
     await engine.wait_feed_done()
     elapsed = time.perf_counter() - t0
-    count = engine.market_data.quotes_total
+    count = engine.market_data_stats().quotes_total
     await engine.stop()
     return elapsed, count
 

@@ -48,13 +48,10 @@ from quote_pipeline import TimedFeed, percentile  # noqa: E402
 from app.core.instruments import Instrument  # noqa: E402
 from app.core.quotes import Quote  # noqa: E402
 from app.engine.engine import Engine  # noqa: E402
-from app.engine.opportunities import OpportunityService  # noqa: E402
 from app.engine.scanners import CycleScanner, TriangularScanner  # noqa: E402
 from app.engine.wiring import paper_market  # noqa: E402
 from app.runtime.scanner_settings import ScannersSettings  # noqa: E402
 from app.runtime.settings import Settings  # noqa: E402
-from app.store import repositories as repo  # noqa: E402
-from app.store.schema import opportunity_samples  # noqa: E402
 from app.venues.base import MarketFeed  # noqa: E402
 from app.venues.replay import ReplayMarket  # noqa: E402
 
@@ -88,40 +85,21 @@ ALL_SCANNERS = ScannersSettings.model_validate(
 
 def build_engine(
     quotes: list[Quote], instruments: Sequence[Instrument], home: Path, samples: list[int] | None
-) -> tuple[Engine, OpportunityService]:
+) -> Engine:
     replay: MarketFeed = ReplayMarket.from_quotes(quotes, instruments, speed=None)
     if samples is not None:
         replay = TimedFeed(replay, samples)
-    settings = Settings()
+    settings = Settings(scanners=ALL_SCANNERS)
     market = paper_market(replay, settings, home / f"paper-{time.time_ns()}.sqlite")
-    engine = Engine(settings, market=market)
-    existing = getattr(engine, "opportunities", None)
-    if isinstance(existing, OpportunityService):
-        existing.close()  # the engine's own, with the default settings: use ours instead
-
-    def sample(opp: Any) -> None:
-        engine.store.enqueue(opportunity_samples, repo.opportunity_sample_row(opp))
-
-    service = OpportunityService(
-        engine.bus,
-        engine.instruments,
-        ALL_SCANNERS,
-        clock=engine.clock,
-        sampler=sample,
-        book=engine.market_data.book,
-        funding=engine.feed.funding_rate,
-    )
-    return engine, service
+    return Engine(settings, market=market)
 
 
-async def one_pass(engine: Engine, service: OpportunityService) -> tuple[float, int]:
+async def one_pass(engine: Engine) -> tuple[float, int]:
     await engine.start()
-    timer = asyncio.create_task(service.run_timer())
     t0 = time.perf_counter()
     await engine.wait_feed_done()
     elapsed = time.perf_counter() - t0
-    timer.cancel()
-    count = engine.market_data.quotes_total
+    count = engine.market_data_stats().quotes_total
     await engine.stop()
     return elapsed, count
 
@@ -135,26 +113,28 @@ def bench_pipeline(runs: int) -> dict[str, Any]:
     p50s: list[float] = []
     p99s: list[float] = []
     stats: Any = None
+    kinds: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["ARBDESK_HOME"] = tmp
         for _ in range(runs):
             gc.collect()
-            engine, service = build_engine(quotes, instruments, Path(tmp), None)
-            elapsed, count = asyncio.run(one_pass(engine, service))
+            engine = build_engine(quotes, instruments, Path(tmp), None)
+            elapsed, count = asyncio.run(one_pass(engine))
             assert count == len(quotes), (count, len(quotes))
             rates.append(count / elapsed)
-            stats = service.stats()
+            stats = engine.opportunity_stats()
+            kinds = list(engine.summary()["opportunities_per_kind"])
             samples: list[int] = []
             gc.collect()
-            engine, service = build_engine(quotes, instruments, Path(tmp), samples)
-            asyncio.run(one_pass(engine, service))
+            engine = build_engine(quotes, instruments, Path(tmp), samples)
+            asyncio.run(one_pass(engine))
             p50s.append(percentile(samples, 50) / 1000)
             p99s.append(percentile(samples, 99) / 1000)
     return {
         "file": FULL_FILE.name,
         "updates": len(quotes),
         "load_s": round(load_s, 3),
-        "scanners": [s.kind.value for s in service.scanners],
+        "scanners": kinds,
         "updates_per_s_median": round(statistics.median(rates)),
         "updates_per_s_runs": [round(r) for r in rates],
         "latency_us_p50_median": round(statistics.median(p50s), 2),

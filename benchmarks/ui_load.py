@@ -76,7 +76,7 @@ async def _storm(rate: float, duration: float, warmup: float) -> dict[str, Any]:
     first_paint_s = desk.window.first_paint - T0
     await asyncio.sleep(warmup)
     rss0 = rss_mb()
-    quotes0 = desk.engine.market_data.quotes_total
+    quotes0 = desk.engine.market_data_stats().quotes_total
     desk.bridge.flush_ms.clear()
     desk.bridge.flush_cpu_ms.clear()
     desk.bridge.chart_flush_ms.clear()
@@ -88,7 +88,7 @@ async def _storm(rate: float, duration: float, warmup: float) -> dict[str, Any]:
         await asyncio.sleep(0.05)
         lags.append((time.perf_counter() - t - 0.05) * 1000)
     cpu_percent = (time.process_time() - cpu0) / duration * 100
-    quotes = desk.engine.market_data.quotes_total - quotes0
+    quotes = desk.engine.market_data_stats().quotes_total - quotes0
     rss1 = rss_mb()
     flush = list(desk.bridge.flush_ms)
     flush_cpu = list(desk.bridge.flush_cpu_ms)

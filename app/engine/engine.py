@@ -2,6 +2,12 @@
 
 It wires the services on one event loop, starts and stops them in order, and offers snapshots.
 It runs the same under plain asyncio (headless) and under qasync (GUI): nothing here knows Qt.
+
+The services (risk, OMS, store, portfolio, ...) are private: callers get copies or frozen values
+through the public calls below, so no caller can change an order, a limit or a balance behind
+the service that owns it. The event bus is private too: ``subscribe`` is the one way in (the UI
+bridge is the window's only subscriber); nothing outside the engine publishes on it. Widgets and
+the control channel import this through ``app.engine.api`` only.
 """
 
 from __future__ import annotations
@@ -10,11 +16,13 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from types import MappingProxyType
+from typing import Any, TypeVar
 
+from app.core.accounting import Balance, Position
 from app.core.bus import EventBus
 from app.core.events import Alert, AlertLevel, EquityUpdated, VenueState, VenueStatusChanged
 from app.core.instruments import Instrument, InstrumentId
@@ -27,8 +35,8 @@ from app.credentials import credential_store_from_env
 from app.engine.accounts import AccountService, CredentialsReload
 from app.engine.audit import AuditLog
 from app.engine.health import Health, LoopLag, VenueHealth
-from app.engine.marketdata import MarketData
-from app.engine.opportunities import OpportunityService
+from app.engine.marketdata import MarketData, MarketDataStats
+from app.engine.opportunities import OpportunityService, OpportunityStats
 from app.engine.orders.killswitch import KillSwitch
 from app.engine.orders.oms import OrderManager
 from app.engine.orders.reconcile import Reconciler, ReconciliationReport
@@ -36,6 +44,7 @@ from app.engine.orders.risk import CheckResult, RiskEngine
 from app.engine.portfolio import Exposure, Portfolio, PositionView, Valuation
 from app.engine.wiring import Market, build_market
 from app.runtime import paths
+from app.runtime.risk_settings import RiskLimits
 from app.runtime.settings import Settings
 from app.store import repositories as repo
 from app.store.engine import sqlite_url
@@ -45,6 +54,7 @@ from app.store.store import Store
 from app.venues.base import Venue
 
 log = logging.getLogger(__name__)
+E = TypeVar("E")
 
 BASELINE_KEY = "portfolio.equity_baseline"
 VENUE_CLOSE_TIMEOUT_S = 3.0
@@ -64,6 +74,20 @@ class EngineSnapshot:
     loop_lag: LoopLag
 
 
+@dataclass(frozen=True, slots=True)
+class OrderStats:
+    """The OMS's counters, copied (the headless summary, tests and benchmarks read them)."""
+
+    orders_total: int
+    orders_sent: int
+    fills_total: int
+    duplicate_fills: int
+    overfills: int
+    anomalies: int
+    cancels_deferred: int
+    cancels_refused: int
+
+
 class Engine:
     def __init__(
         self,
@@ -74,92 +98,92 @@ class Engine:
         replay_file: str | None = None,
         duration_s: float | None = None,
     ) -> None:
-        self.settings = settings
-        self.bus = EventBus()
+        self._settings = settings
+        self._bus = EventBus()
         data = paths.data_dir()
-        self.market = market or build_market(
+        self._market = market or build_market(
             settings, data, replay_file=replay_file, duration_s=duration_s
         )
-        self.store = store or Store(settings.store.url or sqlite_url(data / "arbdesk.sqlite"))
-        self.feed = self.market.feed
-        self.venues = self.market.venues
-        self.clock = self.feed.clock
-        self.instruments: dict[InstrumentId, Instrument] = {
-            inst.id: inst for inst in self.feed.instruments()
+        self._store = store or Store(settings.store.url or sqlite_url(data / "arbdesk.sqlite"))
+        self._feed = self._market.feed
+        self._venues = self._market.venues
+        self._clock = self._feed.clock
+        self._instruments: dict[InstrumentId, Instrument] = {
+            inst.id: inst for inst in self._feed.instruments()
         }
         md = settings.market_data
-        self.market_data = MarketData(
-            self.bus,
-            self.clock,
+        self._market_data = MarketData(
+            self._bus,
+            self._clock,
             max_quote_age_ms=md.max_quote_age_ms,
             check_interval_ms=md.check_interval_ms,
             spread_sample_interval_ms=md.spread_sample_interval_ms,
             sampler=self._sample_spreads,
         )
         pf = settings.portfolio
-        self.portfolio = Portfolio(
-            self.bus,
-            self.market_data.book,
-            self.instruments,
+        self._portfolio = Portfolio(
+            self._bus,
+            self._market_data.book,
+            self._instruments,
             currencies=pf.valuation_currencies,
             snapshot_abs=pf.equity_snapshot_abs,
             snapshot_rel=pf.equity_snapshot_rel,
             on_snapshot=self._store_snapshot,
         )
-        self.health = Health(
-            self.bus,
+        self._health = Health(
+            self._bus,
             lag_interval_ms=settings.health.loop_lag_interval_ms,
             venue_stale_ms=settings.health.venue_stale_ms,
-            last_message_ns=self.market_data.venue_last_message_ns,
-            now_ns=self.clock.now_ns,
+            last_message_ns=self._market_data.venue_last_message_ns,
+            now_ns=self._clock.now_ns,
         )
-        self.opportunities = OpportunityService(
-            self.bus,
-            self.instruments,
+        self._opportunities = OpportunityService(
+            self._bus,
+            self._instruments,
             settings.scanners,
-            clock=self.clock,
+            clock=self._clock,
             sampler=self._sample_opportunity,
-            book=self.market_data.book,
-            funding=self.feed.funding_rate,
+            book=self._market_data.book,
+            funding=self._feed.funding_rate,
         )
-        self.accounts = AccountService(self.store, credential_store_from_env(data))
-        self.audit = AuditLog(self.store)
-        self.risk = RiskEngine(
+        self._accounts = AccountService(self._store, credential_store_from_env(data))
+        self._audit = AuditLog(self._store)
+        self._risk = RiskEngine(
             settings.risk,
-            bus=self.bus,
-            clock=self.clock,
-            store=self.store,
-            audit=self.audit,
-            instruments=self.instruments,
-            book=self.market_data.book,
-            portfolio=self.portfolio,
+            bus=self._bus,
+            clock=self._clock,
+            store=self._store,
+            audit=self._audit,
+            instruments=self._instruments,
+            book=self._market_data.book,
+            portfolio=self._portfolio,
             leverage=settings.paper.leverage,
         )
-        self.oms = OrderManager(
-            bus=self.bus,
-            clock=self.clock,
-            store=self.store,
-            audit=self.audit,
-            risk=self.risk,
-            venues=self.venues,
-            instruments=self.instruments,
+        self._oms = OrderManager(
+            bus=self._bus,
+            clock=self._clock,
+            store=self._store,
+            audit=self._audit,
+            risk=self._risk,
+            venues=self._venues,
+            instruments=self._instruments,
             settings=settings.oms,
             leverage=settings.paper.leverage,
         )
-        self.reconciler = Reconciler(self.oms, self.store, self.portfolio)
-        self.killswitch = KillSwitch(
-            bus=self.bus, clock=self.clock, audit=self.audit, risk=self.risk, oms=self.oms
+        self._reconciler = Reconciler(self._oms, self._store, self._portfolio)
+        self._killswitch = KillSwitch(
+            bus=self._bus, clock=self._clock, audit=self._audit, risk=self._risk, oms=self._oms
         )
-        self.last_reconciliation: ReconciliationReport | None = None
-        self.last_panic: PanicReport | None = None
+        self._last_reconciliation: ReconciliationReport | None = None
+        self._last_panic: PanicReport | None = None
         self._down: set[str] = set()
-        self.bus.subscribe(VenueStatusChanged, self._on_venue_status)
+        self._bus.subscribe(VenueStatusChanged, self._on_venue_status)
         self._tasks: list[asyncio.Task[Any]] = []
         self._feed_task: asyncio.Task[None] | None = None
         self._started_at = 0.0
         self._stopped_at: float | None = None
         self._baseline_saved = False
-        self.running = False
+        self._running = False
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -168,14 +192,14 @@ class Engine:
         await self.open_offline()
         self.start_feed()
         self._tasks += [
-            asyncio.create_task(self.market_data.run_timer(), name="marketdata-timer"),
-            asyncio.create_task(self.health.run(), name="health"),
+            asyncio.create_task(self._market_data.run_timer(), name="marketdata-timer"),
+            asyncio.create_task(self._health.run(), name="health"),
             asyncio.create_task(self._revalue_loop(), name="portfolio"),
             asyncio.create_task(self._risk_loop(), name="risk"),
-            asyncio.create_task(self.opportunities.run_timer(), name="opportunities-timer"),
+            asyncio.create_task(self._opportunities.run_timer(), name="opportunities-timer"),
         ]
         log.info(
-            "engine started: %s market, %d venues", self.settings.market.source, len(self.venues)
+            "engine started: %s market, %d venues", self._settings.market.source, len(self._venues)
         )
 
     async def open_offline(self) -> None:
@@ -183,35 +207,35 @@ class Engine:
         panic needs when no instance runs (``app.control.offline``), and the first half of
         ``start``. ``stop()`` closes it, also after a failure half-way (a venue that does not
         connect); ``start_feed()`` may follow when quotes are needed (flattening at market)."""
-        await self.store.open()
-        self.running = True  # from here on, stop() has something to close
-        saved = await self.store.run(lambda c: repo.get_setting(c, BASELINE_KEY))
+        await self._store.open()
+        self._running = True  # from here on, stop() has something to close
+        saved = await self._store.run(lambda c: repo.get_setting(c, BASELINE_KEY))
         if isinstance(saved, Mapping):
-            self.portfolio.baseline = {k: Decimal(str(v)) for k, v in saved.items()}
+            self._portfolio.baseline = {k: Decimal(str(v)) for k, v in saved.items()}
             self._baseline_saved = True
-        await self.audit.open()
-        await self.risk.load()
-        await self.oms.load()
-        for venue in self.venues.values():
-            venue.set_listener(self.oms)
+        await self._audit.open()
+        await self._risk.load()
+        await self._oms.load()
+        for venue in self._venues.values():
+            venue.set_listener(self._oms)
             await venue.connect()
         await self.reconcile()
         self._started_at = time.perf_counter()
 
     def start_feed(self) -> None:
         """Start the market feed of an engine opened with ``open_offline`` (once)."""
-        if self.running and self._feed_task is None:
+        if self._running and self._feed_task is None:
             self._feed_task = asyncio.create_task(self._run_feed(), name="feed")
 
     async def _run_feed(self) -> None:
         try:
-            await self.feed.run(self.market_data.on_quote, self.health.on_status)
+            await self._feed.run(self._market_data.on_quote, self._health.on_status)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("market feed failed")
-            for venue in self.feed.venues():
-                self.health.on_status(venue, VenueState.DOWN, "feed failed")
+            for venue in self._feed.venues():
+                self._health.on_status(venue, VenueState.DOWN, "feed failed")
             raise
 
     async def wait_feed_done(self, timeout_s: float | None = None) -> bool:
@@ -223,12 +247,12 @@ class Engine:
 
     async def stop(self) -> None:
         """Stop in order: feed, timers, venues (each bounded by a timeout), then the store."""
-        if not self.running:
+        if not self._running:
             return
-        self.running = False
+        self._running = False
         self._stopped_at = time.perf_counter()
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.feed.close(), VENUE_CLOSE_TIMEOUT_S)
+            await asyncio.wait_for(self._feed.close(), VENUE_CLOSE_TIMEOUT_S)
         for task in [self._feed_task, *self._tasks]:
             if task is not None and not task.done():
                 task.cancel()
@@ -237,13 +261,13 @@ class Engine:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
         self._revalue()
-        await self.oms.close()
+        await self._oms.close()
         # concurrently: venues that hang cost one timeout in all, not one each
-        await asyncio.gather(*(self._close_venue(v) for v in self.venues.values()))
-        if self.market.paper_store is not None:
-            self.market.paper_store.close()
+        await asyncio.gather(*(self._close_venue(v) for v in self._venues.values()))
+        if self._market.paper_store is not None:
+            self._market.paper_store.close()
         await self._save_baseline()
-        await self.store.close()
+        await self._store.close()
         log.info("engine stopped")
 
     async def _close_venue(self, venue: Venue) -> None:
@@ -256,64 +280,104 @@ class Engine:
 
     @property
     def trading_state(self) -> TradingState:
-        return self.risk.state
+        return self._risk.state
+
+    @property
+    def trading_reason(self) -> str:
+        """Why trading is in its state (the halt's reason; empty when ACTIVE)."""
+        return self._risk.reason
+
+    def risk_limits(self) -> RiskLimits:
+        return self._risk.settings.limits
+
+    def update_risk_limits(self, **changes: Any) -> RiskLimits:
+        """Validated by risk; raises ``ValueError`` naming the field when refused."""
+        return self._risk.update_limits(**changes)
+
+    def risk_stats(self) -> dict[str, int]:
+        """Rejections per rule since start."""
+        return self._risk.stats()
+
+    def orders(self) -> tuple[Order, ...]:
+        """Every order the OMS knows (orders are frozen: a copy of the list is a snapshot)."""
+        return tuple(self._oms.orders.values())
+
+    def order(self, client_order_id: str) -> Order | None:
+        return self._oms.orders.get(client_order_id)
+
+    def order_stats(self) -> OrderStats:
+        oms = self._oms
+        return OrderStats(
+            orders_total=len(oms.orders),
+            orders_sent=oms.orders_sent,
+            fills_total=oms.fills_total,
+            duplicate_fills=oms.duplicate_fills,
+            overfills=oms.overfills,
+            anomalies=oms.anomalies,
+            cancels_deferred=oms.cancels_deferred,
+            cancels_refused=oms.cancels_refused,
+        )
 
     async def submit_order(self, request: OrderRequest) -> Order:
         """Risk, then the OMS; raises ``OrderRefused`` naming the rule when risk says no."""
-        return await self.oms.submit(request)
+        return await self._oms.submit(request)
 
     async def submit_manual_order(self, request: OrderRequest) -> Order:
         return await self.submit_order(replace(request, origin="manual"))
 
     def preview_order(self, request: OrderRequest) -> list[CheckResult]:
         """Which risk checks ``request`` would pass or fail now; sends nothing."""
-        return self.risk.preview(request)
+        return self._risk.preview(request)
 
     async def reload_credentials(self) -> CredentialsReload:
         """Read every account's keys again (after ``arbdesk keys`` or the Accounts dialog)."""
-        return await self.accounts.reload_credentials()
+        return await self._accounts.reload_credentials()
 
     async def cancel_order(self, client_order_id: str, actor: str = "manual") -> Order:
-        return await self.oms.cancel(client_order_id, actor=actor)
+        return await self._oms.cancel(client_order_id, actor=actor)
 
     def open_orders(self, venue: str | None = None) -> list[Order]:
-        return self.oms.open_orders(venue)
+        return self._oms.open_orders(venue)
+
+    def accounts(self) -> AccountService:
+        """Accounts and keys over the engine's store (the Accounts dialog, ``arbdesk keys``)."""
+        return self._accounts
 
     async def panic(self, reason: str, flatten: bool = False, actor: str = "user") -> PanicReport:
         """The kill switch (DESIGN.md): halt, stop bots, cancel and verify, optionally flatten."""
-        self.last_panic = await self.killswitch.panic(reason, flatten=flatten, actor=actor)
-        return self.last_panic
+        self._last_panic = await self._killswitch.panic(reason, flatten=flatten, actor=actor)
+        return self._last_panic
 
     async def reset_halt(self, *, confirm: bool, actor: str = "user") -> ReconciliationReport:
         """Leave HALTED, deliberately: a fresh reconciliation first, ACTIVE only if it passes."""
         if not confirm:
             raise ValueError("leaving HALTED needs confirm=True")
-        self.audit.record(actor, "reset_requested", {"from": self.risk.persisted_state})
+        self._audit.record(actor, "reset_requested", {"from": self._risk.persisted_state})
         report = await self.reconcile(halt_on_mismatch=False)
         if report.ok:
-            await self.risk.set_state(TradingState.ACTIVE, "reset after reconciliation", actor)
+            await self._risk.set_state(TradingState.ACTIVE, "reset after reconciliation", actor)
         else:
-            self.audit.record(actor, "reset_refused", {"problems": report.problems()})
+            self._audit.record(actor, "reset_refused", {"problems": report.problems()})
         return report
 
     async def reconcile(
         self, venues: list[str] | None = None, *, halt_on_mismatch: bool = True
     ) -> ReconciliationReport:
         """Compare journal and venues; trading is RECONCILING meanwhile, HALTED on a mismatch."""
-        self.risk.set_reconciling(True)
+        self._risk.set_reconciling(True)
         try:
-            report = await self.reconciler.run(venues)
+            report = await self._reconciler.run(venues)
         finally:
-            self.risk.set_reconciling(False)
-        self.last_reconciliation = report
-        self.audit.record(
+            self._risk.set_reconciling(False)
+        self._last_reconciliation = report
+        self._audit.record(
             "engine", "reconciliation", {"ok": report.ok, "problems": report.problems()}
         )
         if not report.ok:
             message = "reconciliation failed: " + "; ".join(report.problems())
-            self.bus.publish(Alert(AlertLevel.CRITICAL, "reconciliation", message))
-            if halt_on_mismatch and self.risk.persisted_state is not TradingState.HALTED:
-                await self.risk.set_state(TradingState.HALTED, message, "engine")
+            self._bus.publish(Alert(AlertLevel.CRITICAL, "reconciliation", message))
+            if halt_on_mismatch and self._risk.persisted_state is not TradingState.HALTED:
+                await self._risk.set_state(TradingState.HALTED, message, "engine")
         return report
 
     def _on_venue_status(self, event: VenueStatusChanged) -> None:
@@ -321,107 +385,162 @@ class Engine:
             self._down.add(event.venue)
         elif event.state is VenueState.CONNECTED and event.venue in self._down:
             self._down.discard(event.venue)
-            if event.venue in self.venues and self.running:
+            if event.venue in self._venues and self._running:
                 task = asyncio.create_task(self.reconcile([event.venue]))
                 self._tasks.append(task)
 
     async def _risk_loop(self) -> None:
-        interval = self.settings.risk.halts.check_interval_ms / 1000
+        interval = self._settings.risk.halts.check_interval_ms / 1000
         while True:
             await asyncio.sleep(interval)
-            exposed = self.oms.venues_with_open_orders() | {
-                venue for venue, positions in self.portfolio.positions.items() if positions
+            exposed = self._oms.venues_with_open_orders() | {
+                venue for venue, positions in self._portfolio.positions.items() if positions
             }
-            reason = self.risk.halt_reason(self.portfolio.last, self.health.venues(), exposed)
+            reason = self._risk.halt_reason(self._portfolio.last, self._health.venues(), exposed)
             if reason is not None:
-                self.bus.publish(Alert(AlertLevel.CRITICAL, "risk", f"automatic halt: {reason}"))
+                self._bus.publish(Alert(AlertLevel.CRITICAL, "risk", f"automatic halt: {reason}"))
                 await self.panic(reason, actor="risk")
 
     # -- periodic work -----------------------------------------------------------------------
 
     async def _revalue_loop(self) -> None:
-        interval = self.settings.portfolio.revalue_interval_ms / 1000
+        interval = self._settings.portfolio.revalue_interval_ms / 1000
         while True:
             await asyncio.sleep(interval)
             self._revalue()
             await self._save_baseline()
 
     def _revalue(self) -> Valuation:
-        return self.portfolio.revalue(self.clock.now_ns())
+        return self._portfolio.revalue(self._clock.now_ns())
 
     async def _save_baseline(self) -> None:
-        baseline = self.portfolio.baseline
+        baseline = self._portfolio.baseline
         if baseline is None or self._baseline_saved:
             return
         value = {k: str(v) for k, v in baseline.items()}
-        await self.store.run(lambda c: repo.set_setting(c, BASELINE_KEY, value))
+        await self._store.run(lambda c: repo.set_setting(c, BASELINE_KEY, value))
         self._baseline_saved = True
 
     def _sample_spreads(self, quotes: list[Quote]) -> None:
         for quote in quotes:
-            self.store.enqueue(spread_samples, repo.spread_sample_row(quote))
+            self._store.enqueue(spread_samples, repo.spread_sample_row(quote))
 
     def _sample_opportunity(self, opp: Opportunity) -> None:
-        self.store.enqueue(opportunity_samples, repo.opportunity_sample_row(opp))
+        self._store.enqueue(opportunity_samples, repo.opportunity_sample_row(opp))
 
     def _store_snapshot(self, event: EquityUpdated) -> None:
         for snapshot in repo.equity_snapshots_of(event):
-            self.store.enqueue(equity_snapshots, repo.equity_row(snapshot))
+            self._store.enqueue(equity_snapshots, repo.equity_row(snapshot))
 
     # -- what callers may read ---------------------------------------------------------------
 
+    @property
+    def settings(self) -> Settings:
+        return self._settings  # frozen
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @property
+    def last_reconciliation(self) -> ReconciliationReport | None:
+        return self._last_reconciliation
+
+    @property
+    def last_panic(self) -> PanicReport | None:
+        return self._last_panic
+
+    def now_ns(self) -> int:
+        """Market time: wall time live, the feed's clock in a simulation or a replay."""
+        return self._clock.now_ns()
+
+    def instruments(self) -> Mapping[InstrumentId, Instrument]:
+        return MappingProxyType(self._instruments)
+
+    def venue_names(self) -> tuple[str, ...]:
+        """The venues orders go to, sorted."""
+        return tuple(sorted(self._venues))
+
+    def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> Callable[[], None]:
+        """Follow one event type; returns the unsubscribe call. Handlers run on the engine's
+        loop and must not block (the UI bridge only queues)."""
+        return self._bus.subscribe(event_type, handler)
+
+    def positions(self) -> tuple[Position, ...]:
+        """Open derivative positions, by venue then symbol."""
+        held = [p for per in self._portfolio.positions.values() for p in per.values()]
+        return tuple(sorted(held, key=lambda p: (p.instrument_id.venue, p.instrument_id.symbol)))
+
+    def balances(self) -> Mapping[str, Mapping[str, Balance]]:
+        """Balances per venue and asset, copied (``Balance`` is frozen)."""
+        return {venue: dict(per) for venue, per in self._portfolio.balances.items()}
+
+    def quote(self, venue: str, symbol: str) -> Quote | None:
+        """The latest quote of one instrument, or None before the first."""
+        return self._market_data.book.get(venue, symbol)
+
+    def market_data_stats(self) -> MarketDataStats:
+        return self._market_data.stats()
+
+    def opportunity_stats(self) -> OpportunityStats:
+        return self._opportunities.stats()
+
+    async def flush_records(self) -> None:
+        """Write every queued record (samples, snapshots, journal batch) to the store now."""
+        await self._store.flush()
+
     def snapshot(self) -> EngineSnapshot:
         return EngineSnapshot(
-            mode=self.settings.mode,
-            running=self.running,
-            quotes=tuple(self.market_data.book),
-            positions=tuple(self.portfolio.position_views()),
-            exposures=tuple(self.portfolio.exposures()),
-            valuation=self.portfolio.last,
-            venues=tuple(self.health.venues()),
-            loop_lag=self.health.loop_lag(),
+            mode=self._settings.mode,
+            running=self._running,
+            quotes=tuple(self._market_data.book),
+            positions=tuple(self._portfolio.position_views()),
+            exposures=tuple(self._portfolio.exposures()),
+            valuation=self._portfolio.last,
+            venues=tuple(self._health.venues()),
+            loop_lag=self._health.loop_lag(),
         )
 
     async def spread_history(
         self, venue: str, symbol: str, *, limit: int = 100_000
     ) -> list[SpreadSample]:
         """The latest ``limit`` sampled quotes of one instrument, oldest first (for charts)."""
-        await self.store.flush()
-        return await self.store.run(
+        await self._store.flush()
+        return await self._store.run(
             lambda c: repo.load_spread_samples(c, venue, symbol, limit=limit)
         )
 
     async def equity_history(self, *, currency: str | None = None) -> list[EquitySnapshot]:
         """Equity snapshots in time order (for the equity chart and daily PnL)."""
-        await self.store.flush()
-        return await self.store.run(lambda c: repo.load_equity_snapshots(c, currency=currency))
+        await self._store.flush()
+        return await self._store.run(lambda c: repo.load_equity_snapshots(c, currency=currency))
 
     def summary(self) -> dict[str, Any]:
         """The headless run's JSON report."""
         end = self._stopped_at or time.perf_counter()
         duration = max(end - self._started_at, 1e-9) if self._started_at else 0.0
-        stats = self.market_data.stats()
-        valuation = self.portfolio.last or self._revalue()
-        lag = self.health.loop_lag()
+        stats = self._market_data.stats()
+        valuation = self._portfolio.last or self._revalue()
+        lag = self._health.loop_lag()
         return {
-            "mode": self.settings.mode,
-            "market": self.settings.market.source,
+            "mode": self._settings.mode,
+            "market": self._settings.market.source,
             "quotes_total": stats.quotes_total,
             "quotes_per_venue": dict(sorted(stats.quotes_per_venue.items())),
             "quote_updates_per_s": round(stats.quotes_total / duration, 1) if duration else 0.0,
             "stale_events": stats.stale_events,
             "crossed_quotes": stats.crossed_quotes,
-            "opportunities_per_kind": self.opportunities.per_kind(),
-            "orders_total": len(self.oms.orders),
-            "fills_total": self.oms.fills_total,
-            "trading_state": self.risk.state.value,
-            "risk_rejections": self.risk.stats(),
+            "opportunities_per_kind": self._opportunities.per_kind(),
+            "orders_total": len(self._oms.orders),
+            "fills_total": self._oms.fills_total,
+            "trading_state": self._risk.state.value,
+            "risk_rejections": self._risk.stats(),
             "equity": {c: float(v) for c, v in valuation.equity.items()},
             "pnl": {c: float(v) for c, v in valuation.pnl.items()},
             "equity_complete": valuation.complete,
-            "equity_snapshots": self.portfolio.snapshots_taken,
+            "equity_snapshots": self._portfolio.snapshots_taken,
             "loop_lag_ms": {"p50": round(lag.p50_ms, 3), "p99": round(lag.p99_ms, 3)},
-            "bus_handler_errors": sum(self.bus.errors.values()),
-            "store_rows_written": self.store.rows_written,
+            "bus_handler_errors": sum(self._bus.errors.values()),
+            "store_rows_written": self._store.rows_written,
             "duration_s": round(duration, 3),
         }

@@ -82,14 +82,13 @@ def _shape(
 
 def status_of(engine: Engine) -> dict[str, Any]:
     """The running engine's own view (RECONCILING shows while it compares with venues)."""
-    positions = [p for by_symbol in engine.portfolio.positions.values() for p in by_symbol.values()]
     out = _shape(
         "instance",
         engine.trading_state.value,
-        engine.risk.reason,
-        engine.venues,
+        engine.trading_reason,
+        engine.venue_names(),
         engine.open_orders(),
-        sorted(positions, key=lambda p: (p.instrument_id.venue, p.instrument_id.symbol)),
+        engine.positions(),
     )
     out["mode"] = engine.settings.mode
     return out

@@ -107,7 +107,6 @@ class Bridge(QObject):
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> None:
-        bus = self._engine.bus
         subs: list[tuple[type, Any]] = [
             (QuoteUpdated, self._on_quote),
             (QuoteStale, self._on_stale),
@@ -119,7 +118,7 @@ class Bridge(QObject):
             (TradingStateChanged, self._on_state),
             (PanicReport, self._on_panic),
         ]
-        self._unsubscribe = [bus.subscribe(kind, handler) for kind, handler in subs]
+        self._unsubscribe = [self._engine.subscribe(kind, handler) for kind, handler in subs]
         for order in self._controller.orders():
             self._orders[order.client_order_id] = order
         logging.getLogger().addHandler(self._log)

@@ -16,6 +16,7 @@ from app.core.instruments import Instrument, InstrumentId
 from app.core.orders import Order, OrderRequest
 from app.core.panic import PanicReport
 from app.core.trading_state import TradingState
+from app.engine.accounts import AccountService
 from app.engine.engine import Engine, EngineSnapshot
 from app.engine.orders.reconcile import ReconciliationReport
 from app.engine.orders.risk import CheckResult
@@ -30,7 +31,7 @@ T = TypeVar("T")
 class Controller:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self.instruments: dict[InstrumentId, Instrument] = dict(engine.instruments)
+        self.instruments: dict[InstrumentId, Instrument] = dict(engine.instruments())
         self.decimals = Decimals(self.instruments)
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -63,7 +64,7 @@ class Controller:
 
     def now_ns(self) -> int:
         """Market time: wall time live, the feed's clock in a simulation or a replay."""
-        return self._engine.clock.now_ns()
+        return self._engine.now_ns()
 
     def snapshot(self) -> EngineSnapshot:
         return self._engine.snapshot()
@@ -74,11 +75,11 @@ class Controller:
 
     @property
     def state_reason(self) -> str:
-        return self._engine.risk.reason
+        return self._engine.trading_reason
 
     def orders(self) -> list[Order]:
         """Every order the OMS knows now (the bridge follows changes from then on)."""
-        return list(self._engine.oms.orders.values())
+        return list(self._engine.orders())
 
     def open_order_count(self) -> int:
         return len(self._engine.open_orders())
@@ -89,14 +90,14 @@ class Controller:
     # -- risk ----------------------------------------------------------------------------------
 
     def limits(self) -> RiskLimits:
-        return self._engine.risk.settings.limits
+        return self._engine.risk_limits()
 
     def update_limits(self, **changes: Any) -> RiskLimits:
         """Validated by the engine; raises ``ValueError`` naming the field when refused."""
-        return self._engine.risk.update_limits(**changes)
+        return self._engine.update_risk_limits(**changes)
 
     def rejections(self) -> dict[str, int]:
-        return self._engine.risk.stats()
+        return self._engine.risk_stats()
 
     def preview(self, request: OrderRequest) -> list[CheckResult]:
         return self._engine.preview_order(request)
@@ -121,18 +122,9 @@ class Controller:
     async def equity_history(self, currency: str) -> list[EquitySnapshot]:
         return await self._engine.equity_history(currency=currency)
 
-    def account_service(self) -> Any:
-        """Accounts and keys over the engine's store (for the Accounts dialog). Raises the
-        credentials' own error, with a readable message, when the keychain or vault is unusable.
-        """
-        service = getattr(self._engine, "accounts", None)
-        if service is not None:
-            return service
-        from app.credentials.environment import credential_store_from_env
-        from app.engine.accounts import AccountService
-        from app.runtime import paths
-
-        return AccountService(self._engine.store, credential_store_from_env(paths.data_dir()))
+    def account_service(self) -> AccountService:
+        """Accounts and keys over the engine's store (for the Accounts dialog)."""
+        return self._engine.accounts()
 
     def spawn(self, coro: Coroutine[Any, Any, T], what: str) -> asyncio.Task[T]:
         task = asyncio.ensure_future(coro)
