@@ -104,7 +104,7 @@ class PaperVenue:
     async def create_order(self, order: Order) -> Order:
         await self._arrive()
         cid = order.client_order_id
-        if self._store.may_have(self._name, cid) and self._store.order(self._name, cid) is not None:
+        if self._store.has_order(self._name, cid):
             raise OrderRejected(
                 f"duplicate client order id {order.client_order_id} on {self._name}"
             )

@@ -13,8 +13,8 @@ answers an order or a cancel only from that callback, so an acknowledgement stil
 before its effects are on disk (the crash tests kill the process between the two), while many
 orders placed in the same pass share one commit instead of paying one each. ``save`` writes at
 once, together with whatever was staged before it (order is kept). Until committed, staged
-orders are visible to ``order`` (so the venue refuses a duplicate id), and ``has_staged`` tells
-the venue to commit before answering a read from outside.
+orders are visible to ``order`` and ``has_order`` (so the venue refuses a duplicate id), and
+``has_staged`` tells the venue to commit before answering a read from outside.
 
 Used from the event loop only: calls are synchronous and short (one small transaction each).
 """
@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS paper_balances (
 );
 CREATE TABLE IF NOT EXISTS paper_positions (
     venue TEXT NOT NULL, symbol TEXT NOT NULL, qty TEXT NOT NULL, avg_entry TEXT NOT NULL,
-    realized_pnl TEXT NOT NULL, fees TEXT NOT NULL,
+    realized_pnl TEXT NOT NULL, fees TEXT NOT NULL, cost TEXT,
     PRIMARY KEY (venue, symbol)
 );
 CREATE TABLE IF NOT EXISTS paper_orders (
@@ -128,50 +128,6 @@ class _Staged:
     done: Done | None
 
 
-class _IdFilter:
-    """The client order ids of one venue that may be in the file: a Bloom filter, so a "no" is
-    certain and a "yes" (for an id never seen, at most 1 in 200) is settled by reading the file.
-
-    Decision: the venue refuses a duplicate client order id, ended orders included, so every new
-    order asked the file first; that read (a read transaction of its own in WAL mode) cost about
-    20 us an order on the event loop, nearly all of it for ids never seen. Ids are added when
-    staged (every order row of the file is written through ``stage``), and read from the file
-    when the filter is built or outgrows its size.
-    """
-
-    __slots__ = ("bits", "capacity", "count", "mask")
-
-    def __init__(self, capacity: int) -> None:
-        size = 1 << max(20, (capacity * 16).bit_length())  # 16 bits or more per id, >= 128 kB
-        self.bits = bytearray(size >> 3)
-        self.mask = size - 1
-        self.capacity = size >> 4
-        self.count = 0
-
-    def add(self, key: str) -> None:
-        h = hash(key)
-        h2 = (h >> 32) | 1
-        bits, mask = self.bits, self.mask
-        for i in range(3):
-            p = (h + i * h2) & mask
-            bits[p >> 3] |= 1 << (p & 7)
-        self.count += 1
-
-    def __contains__(self, key: str) -> bool:
-        h = hash(key)
-        h2 = (h >> 32) | 1
-        bits, mask = self.bits, self.mask
-        for i in range(3):
-            p = (h + i * h2) & mask
-            if not bits[p >> 3] & (1 << (p & 7)):
-                return False
-        return True
-
-    @property
-    def full(self) -> bool:
-        return self.count > self.capacity
-
-
 def _dec(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
@@ -189,14 +145,22 @@ class PaperStateStore:
             self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
+        self._add_position_cost()
         self._db.execute(
             "INSERT OR IGNORE INTO paper_meta VALUES ('', 'schema', ?)", (SCHEMA_VERSION,)
         )
         self._staged: list[_Staged] = []
         self._staged_orders: dict[tuple[str, str], OrderRecord] = {}
         self._commit_handle: asyncio.Handle | None = None
-        self._ids: dict[str, _IdFilter] = {}  # per venue, built when first asked (may_have)
+        self._ids: dict[str, set[str]] = {}  # per venue: every client order id saved or staged
         self.commits = 0  # transactions written (a group of staged operations counts once)
+
+    def _add_position_cost(self) -> None:
+        """Files from before positions kept their cost get the column, empty: the cost of such a
+        position is derived from its entry price (``Position.entry_cost``)."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(paper_positions)")}
+        if "cost" not in columns:
+            self._db.execute("ALTER TABLE paper_positions ADD COLUMN cost TEXT")
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -229,6 +193,7 @@ class PaperStateStore:
         meta = dict(self._db.execute("SELECT key, value FROM paper_meta WHERE venue = ?", (venue,)))
         if INITIALIZED not in meta:
             return None
+        self._ids_of(venue)  # the duplicate check's ids, read now rather than at the first order
         totals = {
             asset: Decimal(total)
             for asset, total in self._db.execute(
@@ -236,9 +201,11 @@ class PaperStateStore:
             )
         }
         positions = [
-            Position(InstrumentId(venue, s), Decimal(q), Decimal(e), Decimal(r), Decimal(f))
-            for s, q, e, r, f in self._db.execute(
-                "SELECT symbol, qty, avg_entry, realized_pnl, fees FROM paper_positions "
+            Position(
+                InstrumentId(venue, s), Decimal(q), Decimal(e), Decimal(r), Decimal(f), _dec(c)
+            )
+            for s, q, e, r, f, c in self._db.execute(
+                "SELECT symbol, qty, avg_entry, realized_pnl, fees, cost FROM paper_positions "
                 "WHERE venue = ? ORDER BY symbol",
                 (venue,),
             )
@@ -261,29 +228,30 @@ class PaperStateStore:
         ).fetchone()
         return None if row is None else self._record(venue, row)
 
-    def may_have(self, venue: str, client_order_id: str) -> bool:
-        """False if no order ``client_order_id`` of ``venue`` is saved or staged (certain, from
-        memory); True if there may be one (``order`` tells). For the duplicate check of a new
-        order; assumes this store is the file's only writer of ``venue``'s orders."""
-        ids = self._ids.get(venue)
-        if ids is None or ids.full:
-            ids = self._build_ids(venue)
-        return client_order_id in ids
+    def has_order(self, venue: str, client_order_id: str) -> bool:
+        """Whether an order ``client_order_id`` of ``venue`` is saved or staged, ended ones
+        included: the duplicate check of a new order.
 
-    def _build_ids(self, venue: str) -> _IdFilter:
-        saved = [
-            cid
-            for (cid,) in self._db.execute(
-                "SELECT client_order_id FROM paper_orders WHERE venue = ?", (venue,)
-            )
-        ]
-        staged = [cid for v, cid in self._staged_orders if v == venue]
-        ids = _IdFilter(2 * (len(saved) + len(staged)))
-        for cid in saved:
-            ids.add(cid)
-        for cid in staged:
-            ids.add(cid)
-        self._ids[venue] = ids
+        Decision: answered from a set of the venue's ids, read from the file once (at ``load``,
+        or at the first ask) and kept up to date by ``stage``, through which every order row is
+        written. Asking the file instead (a read transaction of its own in WAL mode) cost about
+        20 us of loop time an order (benchmarks/README.md, notes on ``oms.py``). The set costs
+        about 100 bytes an id; it assumes this store is the file's only writer of ``venue``'s
+        orders.
+        """
+        return client_order_id in self._ids_of(venue)
+
+    def _ids_of(self, venue: str) -> set[str]:
+        ids = self._ids.get(venue)
+        if ids is None:
+            ids = {
+                cid
+                for (cid,) in self._db.execute(
+                    "SELECT client_order_id FROM paper_orders WHERE venue = ?", (venue,)
+                )
+            }
+            ids.update(cid for v, cid in self._staged_orders if v == venue)
+            self._ids[venue] = ids
         return ids
 
     def fills(self, venue: str, since_ns: int = 0, symbol: str | None = None) -> list[Fill]:
@@ -356,11 +324,11 @@ class PaperStateStore:
         """Keep one operation's changes for the next commit (``commit_soon`` or ``save``);
         ``done`` is called after that commit with None, or with the error if it failed."""
         records = list(orders)
-        ids = self._ids.get(venue)
+        ids = self._ids.get(venue)  # not built yet: it will read the file and what is staged
         for record in records:
             cid = record.order.client_order_id
             if ids is not None:
-                ids.add(cid)  # again for each update of it: only counts towards a rebuild
+                ids.add(cid)
             self._staged_orders[(venue, cid)] = record
         self._staged.append(
             _Staged(
@@ -395,6 +363,7 @@ class PaperStateStore:
         try:
             self._write(staged)
         except BaseException as exc:
+            self._ids = {}  # they held the ids of what was rolled back: read again from the file
             self._done(staged, exc)
             raise
         self.commits += 1
@@ -449,10 +418,12 @@ class PaperStateStore:
             )
         if item.positions:
             db.executemany(
-                "INSERT OR REPLACE INTO paper_positions VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO paper_positions "
+                "(venue, symbol, qty, avg_entry, realized_pnl, fees, cost) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     (venue, p.instrument_id.symbol, str(p.qty), str(p.avg_entry),
-                     str(p.realized_pnl), str(p.fees))
+                     str(p.realized_pnl), str(p.fees), None if p.cost is None else str(p.cost))
                     for p in item.positions
                 ],
             )  # fmt: skip

@@ -14,7 +14,7 @@ from app.core.clock import ManualClock
 from app.core.orders import Liquidity, OrderStatus
 from app.venues.errors import OrderRejected
 from app.venues.paper import PaperVenue
-from app.venues.paper_store import OrderRecord, PaperStateStore, _IdFilter
+from app.venues.paper_store import OrderRecord, PaperStateStore
 
 D = Decimal
 
@@ -159,7 +159,7 @@ async def test_memory_store_is_per_instance() -> None:
 
 
 async def test_duplicate_id_of_an_order_ended_before_a_restart_is_refused(tmp_path: Path) -> None:
-    """The in-memory id filter is built from the file: an id from a past session still counts."""
+    """The ids of the duplicate check are read from the file: an id from a past session counts."""
     path = tmp_path / "paper.sqlite"
     store = PaperStateStore(path)
     first = make(store)
@@ -172,30 +172,32 @@ async def test_duplicate_id_of_an_order_ended_before_a_restart_is_refused(tmp_pa
     store = PaperStateStore(path)
     second = make(store)
     await second.connect()
-    assert store.may_have(VENUE, "old") and not store.may_have(VENUE, "never-seen")
+    assert store.has_order(VENUE, "old") and not store.has_order(VENUE, "never-seen")
     with pytest.raises(OrderRejected, match="duplicate client order id old"):
         await second.create_order(order("buy", "0.1", "50", cid="old", venue=second.name))
     await second.create_order(order("buy", "0.1", "50", cid="new", venue=second.name))
-    assert store.may_have(VENUE, "new")  # staged ids join the filter at once
+    assert store.has_order(VENUE, "new")
     with pytest.raises(OrderRejected, match="duplicate client order id new"):
         await second.create_order(order("buy", "0.1", "50", cid="new", venue=second.name))
     await second.close()
     store.close()
 
 
-def test_id_filter_has_no_false_negatives_and_grows(tmp_path: Path) -> None:
-    ids = _IdFilter(10)
-    keys = [f"cid-{i}" for i in range(ids.capacity + 1)]
-    for key in keys:
-        ids.add(key)
-    assert all(key in ids for key in keys) and ids.full
-    assert sum(f"other-{i}" in ids for i in range(10_000)) < 100  # false positives stay rare
-
-    with PaperStateStore(tmp_path / "paper.sqlite") as store:
-        assert not store.may_have(VENUE, "a")
-        template = order("buy", "0.1", "50", cid="a")
-        first = store._ids[VENUE]
-        first.count = first.capacity + 1  # as if it had taken its fill of ids
-        store.save(VENUE, orders=[OrderRecord(template, 1)])
-        assert store.may_have(VENUE, "a")  # rebuilt from the file, bigger or not, still exact
-        assert store._ids[VENUE] is not first and not store._ids[VENUE].full
+def test_staged_ids_count_at_once_and_a_failed_commit_forgets_them(tmp_path: Path) -> None:
+    path = tmp_path / "paper.sqlite"
+    with PaperStateStore(path) as store:
+        store.save(VENUE, orders=[OrderRecord(order("buy", "0.1", "50", cid="a"), 1)])
+        other = sqlite3.connect(path)  # the disk refuses the next order row
+        other.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON paper_orders WHEN NEW.client_order_id = 'b' "
+            "BEGIN SELECT RAISE(ABORT, 'injected: disk full'); END"
+        )
+        other.commit()
+        other.close()
+        store.stage(VENUE, orders=[OrderRecord(order("buy", "0.1", "49", cid="b"), 2)])
+        assert store.has_order(VENUE, "b")  # staged: a second order "b" is already a duplicate
+        with pytest.raises(sqlite3.DatabaseError, match="disk full"):
+            store.commit()
+        assert store.has_order(VENUE, "a")
+        assert not store.has_order(VENUE, "b")  # rolled back: the id is free again
+        assert store.order(VENUE, "b") is None
