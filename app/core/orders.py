@@ -8,12 +8,11 @@ becomes ``FILLED`` when the fill completes it, so a canceled order never looks l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
-from app.core.frozen import evolve
 from app.core.instruments import InstrumentId
 from app.core.money import ZERO
 
@@ -176,11 +175,11 @@ class Order:
     def remaining(self) -> Decimal:
         return self.quantity - self.filled_qty
 
-    def transition(self, new: OrderStatus, now_ns: int, **changes: object) -> Order:
+    def transition(self, new: OrderStatus, now_ns: int, **changes: Any) -> Order:
         """The order in state ``new``; raises ``IllegalTransition`` if the table forbids it."""
         if not can_transition(self.status, new):
             raise IllegalTransition(self.client_order_id, self.status, new)
-        return evolve(self, status=new, updated_ns=now_ns, **changes)
+        return replace(self, status=new, updated_ns=now_ns, **changes)
 
     def with_fill(self, qty: Decimal, price: Decimal, now_ns: int) -> Order:
         """The order after a fill of ``qty`` at ``price``; refuses an overfill."""
@@ -199,6 +198,19 @@ class Order:
         else:
             status = OrderStatus.PARTIALLY_FILLED
         return self.transition(status, now_ns, filled_qty=filled, avg_fill_price=avg)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEvent:
+    """One transition of one order, as the journal keeps it (append-only)."""
+
+    client_order_id: str
+    ts_ns: int  # market/engine clock
+    actor: str  # who: the order's origin ("manual", "bot:3", "panic"), "engine", "venue", ...
+    action: str  # what: "submit", "venue_update", "settle", "cancel_request", "fill", ...
+    status: OrderStatus  # the order's status after this event
+    filled_qty: Decimal
+    detail: str = ""  # the venue's answer or our reason ("" when none)
 
 
 class Liquidity(StrEnum):
