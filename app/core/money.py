@@ -1,16 +1,29 @@
-"""Money is Decimal; market data is float. This module is the only float -> Decimal crossing.
+"""Money is Decimal; market data is float. This module is the only float <-> Decimal crossing.
 
 Converting through ``repr`` (``Decimal(str(x))``) keeps the shortest decimal that round-trips the
-float, so ``0.1`` becomes ``Decimal("0.1")`` and not its binary expansion.
+float, so ``0.1`` becomes ``Decimal("0.1")`` and not its binary expansion. The way back
+(``to_float``) is for charts and market-data maths only.
+
+Money leaves the program as text: ``money_str`` (an amount at ``MONEY_PLACES``) and
+``decimal_str`` (a price or quantity, exact), both in plain notation, never ``1E+5`` or a float.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, Context, Decimal
 from typing import Final
 
 ZERO: Final = Decimal(0)
 ONE: Final = Decimal(1)
+
+#: Decimals an amount of money is shown and recorded with, whatever the asset: 8, a satoshi and
+#: what most venues report balances in. Instruments carry a tick and a step but not the precision
+#: of the asset they settle in, so this is one documented figure. It is applied only to what is
+#: shown (JSON, reports) and to derived records (realized PnL and fees as stored, equity
+#: snapshots), never to the ledger itself (positions, balances, fills), which stays exact.
+MONEY_PLACES: Final = 8
+_MONEY_QUANTUM: Final = Decimal(1).scaleb(-MONEY_PLACES)
+_WIDE: Final = Context(prec=100)  # rounding to places must not fail on a large amount
 
 
 def to_decimal(value: float | int | str | Decimal) -> Decimal:
@@ -58,3 +71,28 @@ def round_qty(qty: float | Decimal, step: Decimal) -> Decimal:
 def bps(value: Decimal | float) -> Decimal:
     """A fraction expressed in basis points."""
     return to_decimal(value) * 10_000
+
+
+def round_money(amount: Decimal) -> Decimal:
+    """``amount`` rounded half-even to ``MONEY_PLACES`` decimals, for showing and recording."""
+    rounded = amount.quantize(_MONEY_QUANTUM, ROUND_HALF_EVEN, _WIDE)
+    return rounded if rounded else rounded.copy_abs()  # no "-0E-8"
+
+
+def money_str(amount: Decimal) -> str:
+    """An amount as JSON and reports show it: at ``MONEY_PLACES``, plain notation, no trailing
+    zeros (``"100000"``, ``"0.1488"``, ``"-0.00000001"``, ``"0"``)."""
+    rounded = round_money(amount)
+    return format(rounded.normalize(_WIDE), "f") if rounded else "0"
+
+
+def decimal_str(value: Decimal) -> str:
+    """A price or quantity exactly as held, in plain notation (``1E+5`` -> ``"100000"``)."""
+    return format(value, "f")
+
+
+def to_float(value: Decimal) -> float:
+    """The way back to market data: a Decimal as the nearest float, for charts and scanner maths.
+
+    Never for money that is then stored, compared for equality or shown as an amount."""
+    return float(value)

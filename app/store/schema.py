@@ -105,6 +105,7 @@ positions = Table(
     Column("realized_pnl", Money, nullable=False),
     Column("fees", Money, nullable=False),
     Column("updated_ns", Nanos, nullable=False),
+    Column("cost", Money, nullable=True),  # None: derived from avg_entry (migration 0005)
     PrimaryKeyConstraint("venue", "symbol"),
 )
 

@@ -10,20 +10,23 @@ from sqlalchemy import Connection, RowMapping, insert, select
 from app.core.accounting import Balance, Position
 from app.core.events import EquityUpdated
 from app.core.instruments import InstrumentId
-from app.core.money import ZERO
+from app.core.money import ZERO, round_money
 from app.store.records import EquitySnapshot
 from app.store.repositories._sql import stamp, upsert, upsert_many
 from app.store.schema import balances, equity_snapshots, positions
 
 
 def position_row(position: Position, updated_ns: int | None = None) -> dict[str, Any]:
+    """The row of ``position``: the venue's ledger (qty, cost) exact; realized PnL and fees, a
+    record for people, at ``MONEY_PLACES``."""
     return {
         "venue": position.instrument_id.venue,
         "symbol": position.instrument_id.symbol,
         "qty": position.qty,
         "avg_entry": position.avg_entry,
-        "realized_pnl": position.realized_pnl,
-        "fees": position.fees,
+        "realized_pnl": round_money(position.realized_pnl),
+        "fees": round_money(position.fees),
+        "cost": position.cost,
         "updated_ns": stamp(updated_ns),
     }
 
@@ -35,6 +38,7 @@ def position_from_row(row: RowMapping) -> Position:
         avg_entry=row["avg_entry"],
         realized_pnl=row["realized_pnl"],
         fees=row["fees"],
+        cost=row["cost"],
     )
 
 
@@ -113,12 +117,12 @@ def equity_snapshots_of(event: EquityUpdated) -> list[EquitySnapshot]:
 
 
 def equity_row(snapshot: EquitySnapshot) -> dict[str, Any]:
-    """The row of ``snapshot``, also for ``Store.enqueue(equity_snapshots, ...)``."""
+    """The row of ``snapshot`` (amounts at ``MONEY_PLACES``), also for ``Store.enqueue``."""
     return {
         "ts_ns": snapshot.ts_ns,
         "currency": snapshot.currency,
-        "equity": snapshot.equity,
-        "pnl": snapshot.pnl,
+        "equity": round_money(snapshot.equity),
+        "pnl": round_money(snapshot.pnl),
     }
 
 

@@ -5,15 +5,15 @@ The properties check that accounting conserves value through any sequence of fil
 Spot is checked for exact equality: every amount is a product or sum of short decimals, which
 Decimal (28 significant digits) computes exactly at these magnitudes.
 
-Derivatives need a tolerance, tiny and explained: a position keeps its average entry, which is a
-quotient. For a linear contract 1 @ 100 then 2 @ 101 averages 100.666…, which Decimal must round to
-28 significant digits (100.6666666666666666666666667), so realized + unrealized comes out as
-12.9999999999999999999999999 where the exact sum is 13. For an inverse contract 1/price itself has
-no finite decimal expansion. Each rounding is at most half a unit in the 28th digit (relative
-5e-28) of a value no bigger than the largest notional, and the errors of successive blends add up,
-so the tests allow ``n_fills * sum(notional) * 1e-25``: around 1e-13 at worst for these
-magnitudes, far below a satoshi or a cent and far below any real accounting mistake, which would be
-of the order of a fill's notional. An exact reference is kept in ``Fraction`` alongside.
+Derivatives are compared here with average-cost accounting in exact rational arithmetic
+(``RefPosition``), which needs a tolerance, tiny and explained: a partial close takes a share of
+the position's cost that is a quotient (1 @ 100 then 2 @ 101, close 1: 302/3), rounded to 28
+significant digits, and for an inverse contract 1/price itself has no finite decimal expansion.
+Each rounding is at most half a unit in the 28th digit (relative 5e-28) of a value no bigger than
+the largest notional, so the tests allow ``n_fills * sum(notional) * 1e-25``: far below a satoshi
+or a cent and far below any real accounting mistake, which would be of the order of a fill's
+notional. ``test_accounting_ledger.py`` checks the ledger *exactly*: against the same definition
+with those roundings named, and (linear) against the fills' cash flows with no rounding at all.
 """
 
 from __future__ import annotations
@@ -341,10 +341,15 @@ def test_flip_realizes_only_the_closed_part(
     inst: Instrument, long_qty: Decimal, extra: Decimal, entry: Decimal, exit_: Decimal
 ) -> None:
     p = flat(inst).apply_fill(inst, Side.BUY, long_qty, entry)
+    closed = p.apply_fill(inst, Side.SELL, long_qty, exit_)
     p = p.apply_fill(inst, Side.SELL, long_qty + extra, exit_)
     assert p.qty == -extra
     assert p.avg_entry == exit_
-    assert p.realized_pnl == pnl(inst, long_qty, entry, exit_)
+    assert p.realized_pnl == closed.realized_pnl  # as if only the long part had been sold
+    if not inst.inverse:  # a product: exact; an inverse PnL is a difference of two quotients
+        assert p.realized_pnl == pnl(inst, long_qty, entry, exit_)
+    else:
+        assert abs(p.realized_pnl - pnl(inst, long_qty, entry, exit_)) < D("1e-27")
     assert p.unrealized(inst, exit_) == 0
 
 

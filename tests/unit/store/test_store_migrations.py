@@ -17,7 +17,7 @@ from app.store.schema import metadata
 REV1_TABLES = {"accounts", "orders", "fills", "positions", "balances", "audit_log", "settings"}
 REV2_TABLES = {"equity_snapshots", "spread_samples"}
 REV4_TABLES = {"opportunity_samples"}
-HEAD = "0004"  # the newest file in app/store/migrations/versions
+HEAD = "0005"  # the newest file in app/store/migrations/versions
 
 
 def _tables(engine: Engine) -> set[str]:
@@ -93,6 +93,34 @@ def test_upgrade_keeps_rows(db_url: str) -> None:
     assert order.quantity == Decimal("0.1")
     assert order.price == Decimal("65000.5")
     assert _diff(engine) == []
+    engine.dispose()
+
+
+def test_position_cost_is_added_empty_over_old_rows(db_url: str) -> None:
+    """0005: positions stored before it keep their row; the cost is unknown (NULL), so it is
+    derived from the entry price when the position is next used."""
+    engine = create_store_engine(db_url)
+    migrate(engine, "0004")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO positions VALUES ('sim-a', 'BTC/USDT:USDT', '-2', '100.5', '1.25',"
+                " '0.1', 7)"
+            )
+        )
+    migrate(engine)
+    from app.store.repositories import load_positions
+
+    with engine.connect() as conn:
+        (position,) = load_positions(conn)
+    assert (position.qty, position.avg_entry, position.cost) == (
+        Decimal(-2),
+        Decimal("100.5"),
+        None,
+    )
+    assert position.realized_pnl == Decimal("1.25")
+    downgrade(engine, "0004")
+    assert "cost" not in {c["name"] for c in inspect(engine).get_columns("positions")}
     engine.dispose()
 
 

@@ -166,6 +166,38 @@ def test_positions_roundtrip_and_upsert(conn: Connection) -> None:
     assert {r["updated_ns"] for r in stored if r["venue"] == "binance"} == {6}
 
 
+def test_position_money_is_stored_at_money_places_and_its_cost_exactly(conn: Connection) -> None:
+    """Realized PnL and fees are a record for people: 8 decimals. The cost is the venue's ledger:
+    kept to the last digit, so a position read back values exactly as it did."""
+    third = D(302) / D(3)
+    pos = Position(
+        InstrumentId("bybit", "ETH/USDT:USDT"),
+        D(2),
+        third,
+        D("0.14879999999999999999999905"),
+        D("0.000000014"),
+        D(604) / D(3),
+    )
+    repo.upsert_position(conn, pos)
+    (row,) = conn.execute(select(positions)).mappings().all()
+    assert (row["realized_pnl"], row["fees"]) == (D("0.1488"), D("0.00000001"))
+    (loaded,) = repo.load_positions(conn)
+    assert loaded.cost == pos.cost and str(loaded.cost) == str(pos.cost)
+    assert (loaded.qty, loaded.avg_entry) == (pos.qty, pos.avg_entry)
+    reported = Position(InstrumentId("bybit", "BTC/USDT:USDT"), D(1), D(100))
+    repo.upsert_position(conn, reported)
+    assert repo.load_positions(conn, venue="bybit")[0].cost is None  # a venue's report: no cost
+
+
+def test_equity_snapshots_are_stored_at_money_places(conn: Connection) -> None:
+    event = EquityUpdated(1, (("BTC", D("9.168696098884679")),), (("BTC", D("-1E-9")),))
+    for snap in repo.equity_snapshots_of(event):
+        repo.insert_equity_snapshot(conn, snap)
+    (loaded,) = repo.load_equity_snapshots(conn)
+    assert (loaded.equity, loaded.pnl) == (D("9.16869610"), D(0))
+    assert str(loaded.pnl) == "0E-8"
+
+
 def test_balances_roundtrip_and_upsert(conn: Connection) -> None:
     repo.upsert_balances(conn, "binance", [Balance("USDT", D("1000.5"), D("0.1") + D("0.2"))])
     repo.upsert_balance(conn, "binance", Balance("BTC", D("0.00000001")))
