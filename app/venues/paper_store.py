@@ -13,8 +13,8 @@ answers an order or a cancel only from that callback, so an acknowledgement stil
 before its effects are on disk (the crash tests kill the process between the two), while many
 orders placed in the same pass share one commit instead of paying one each. ``save`` writes at
 once, together with whatever was staged before it (order is kept). Until committed, staged
-orders are visible to ``order`` (so the venue refuses a duplicate id), and ``has_staged`` tells
-the venue to commit before answering a read from outside.
+orders are visible to ``order`` and ``has_order`` (so the venue refuses a duplicate id), and
+``has_staged`` tells the venue to commit before answering a read from outside.
 
 Used from the event loop only: calls are synchronous and short (one small transaction each).
 """
@@ -128,50 +128,6 @@ class _Staged:
     done: Done | None
 
 
-class _IdFilter:
-    """The client order ids of one venue that may be in the file: a Bloom filter, so a "no" is
-    certain and a "yes" (for an id never seen, at most 1 in 200) is settled by reading the file.
-
-    Decision: the venue refuses a duplicate client order id, ended orders included, so every new
-    order asked the file first; that read (a read transaction of its own in WAL mode) cost about
-    20 us an order on the event loop, nearly all of it for ids never seen. Ids are added when
-    staged (every order row of the file is written through ``stage``), and read from the file
-    when the filter is built or outgrows its size.
-    """
-
-    __slots__ = ("bits", "capacity", "count", "mask")
-
-    def __init__(self, capacity: int) -> None:
-        size = 1 << max(20, (capacity * 16).bit_length())  # 16 bits or more per id, >= 128 kB
-        self.bits = bytearray(size >> 3)
-        self.mask = size - 1
-        self.capacity = size >> 4
-        self.count = 0
-
-    def add(self, key: str) -> None:
-        h = hash(key)
-        h2 = (h >> 32) | 1
-        bits, mask = self.bits, self.mask
-        for i in range(3):
-            p = (h + i * h2) & mask
-            bits[p >> 3] |= 1 << (p & 7)
-        self.count += 1
-
-    def __contains__(self, key: str) -> bool:
-        h = hash(key)
-        h2 = (h >> 32) | 1
-        bits, mask = self.bits, self.mask
-        for i in range(3):
-            p = (h + i * h2) & mask
-            if not bits[p >> 3] & (1 << (p & 7)):
-                return False
-        return True
-
-    @property
-    def full(self) -> bool:
-        return self.count > self.capacity
-
-
 def _dec(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
@@ -196,7 +152,7 @@ class PaperStateStore:
         self._staged: list[_Staged] = []
         self._staged_orders: dict[tuple[str, str], OrderRecord] = {}
         self._commit_handle: asyncio.Handle | None = None
-        self._ids: dict[str, _IdFilter] = {}  # per venue, built when first asked (may_have)
+        self._ids: dict[str, set[str]] = {}  # per venue: every client order id saved or staged
         self.commits = 0  # transactions written (a group of staged operations counts once)
 
     def _add_position_cost(self) -> None:
@@ -237,6 +193,7 @@ class PaperStateStore:
         meta = dict(self._db.execute("SELECT key, value FROM paper_meta WHERE venue = ?", (venue,)))
         if INITIALIZED not in meta:
             return None
+        self._ids_of(venue)  # the duplicate check's ids, read now rather than at the first order
         totals = {
             asset: Decimal(total)
             for asset, total in self._db.execute(
@@ -271,29 +228,30 @@ class PaperStateStore:
         ).fetchone()
         return None if row is None else self._record(venue, row)
 
-    def may_have(self, venue: str, client_order_id: str) -> bool:
-        """False if no order ``client_order_id`` of ``venue`` is saved or staged (certain, from
-        memory); True if there may be one (``order`` tells). For the duplicate check of a new
-        order; assumes this store is the file's only writer of ``venue``'s orders."""
-        ids = self._ids.get(venue)
-        if ids is None or ids.full:
-            ids = self._build_ids(venue)
-        return client_order_id in ids
+    def has_order(self, venue: str, client_order_id: str) -> bool:
+        """Whether an order ``client_order_id`` of ``venue`` is saved or staged, ended ones
+        included: the duplicate check of a new order.
 
-    def _build_ids(self, venue: str) -> _IdFilter:
-        saved = [
-            cid
-            for (cid,) in self._db.execute(
-                "SELECT client_order_id FROM paper_orders WHERE venue = ?", (venue,)
-            )
-        ]
-        staged = [cid for v, cid in self._staged_orders if v == venue]
-        ids = _IdFilter(2 * (len(saved) + len(staged)))
-        for cid in saved:
-            ids.add(cid)
-        for cid in staged:
-            ids.add(cid)
-        self._ids[venue] = ids
+        Decision: answered from a set of the venue's ids, read from the file once (at ``load``,
+        or at the first ask) and kept up to date by ``stage``, through which every order row is
+        written. Asking the file instead (a read transaction of its own in WAL mode) cost about
+        20 us of loop time an order (benchmarks/README.md, notes on ``oms.py``). The set costs
+        about 100 bytes an id; it assumes this store is the file's only writer of ``venue``'s
+        orders.
+        """
+        return client_order_id in self._ids_of(venue)
+
+    def _ids_of(self, venue: str) -> set[str]:
+        ids = self._ids.get(venue)
+        if ids is None:
+            ids = {
+                cid
+                for (cid,) in self._db.execute(
+                    "SELECT client_order_id FROM paper_orders WHERE venue = ?", (venue,)
+                )
+            }
+            ids.update(cid for v, cid in self._staged_orders if v == venue)
+            self._ids[venue] = ids
         return ids
 
     def fills(self, venue: str, since_ns: int = 0, symbol: str | None = None) -> list[Fill]:
@@ -366,11 +324,11 @@ class PaperStateStore:
         """Keep one operation's changes for the next commit (``commit_soon`` or ``save``);
         ``done`` is called after that commit with None, or with the error if it failed."""
         records = list(orders)
-        ids = self._ids.get(venue)
+        ids = self._ids.get(venue)  # not built yet: it will read the file and what is staged
         for record in records:
             cid = record.order.client_order_id
             if ids is not None:
-                ids.add(cid)  # again for each update of it: only counts towards a rebuild
+                ids.add(cid)
             self._staged_orders[(venue, cid)] = record
         self._staged.append(
             _Staged(
@@ -405,6 +363,7 @@ class PaperStateStore:
         try:
             self._write(staged)
         except BaseException as exc:
+            self._ids = {}  # they held the ids of what was rolled back: read again from the file
             self._done(staged, exc)
             raise
         self.commits += 1
