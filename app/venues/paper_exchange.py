@@ -19,11 +19,10 @@ Rules (each one in ``paper_matching``):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from app.core.clock import Clock
-from app.core.frozen import evolve
 from app.core.instruments import Instrument
 from app.core.money import ZERO
 from app.core.orders import Fill, Liquidity, Order, OrderStatus, OrderType, Side, TimeInForce
@@ -146,7 +145,7 @@ class PaperExchange:
 
         seq = self.next_order
         self.next_order += 1
-        order = evolve(order, venue_order_id=f"{self.venue}-{seq}")
+        order = replace(order, venue_order_id=f"{self.venue}-{seq}")
         if order.status is OrderStatus.NEW:
             order = order.transition(OrderStatus.PENDING_SUBMIT, self.clock.now_ns())
         self.open[cid] = order
