@@ -73,6 +73,8 @@ orders = Table(
     Column("trace_id", String(64), nullable=True),
     Index(None, "status"),
     Index(None, "venue", "symbol"),
+    Index(None, "origin"),  # revision 0006: a bot's orders
+    Index(None, "trace_id"),  # revision 0006: the orders of one decision
 )
 
 fills = Table(
@@ -186,4 +188,23 @@ opportunity_samples = Table(
     Column("legs", JsonText, nullable=False),
     Index(None, "kind", "ts_ns"),
     Index(None, "key", "ts_ns"),
+)
+
+# Revision 0006.
+
+#: Every transition of every order, appended and never updated: ``orders`` keeps only the last
+#: state, this keeps how it got there (who, what, when, the venue's answer). ``id`` is the append
+#: order, so one order's history is read by ``(client_order_id, id)``.
+order_events = Table(
+    "order_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("client_order_id", String(64), nullable=False),
+    Column("ts_ns", Nanos, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("filled_qty", Money, nullable=False),
+    Column("detail", Text, nullable=False),
+    Index(None, "client_order_id", "id"),
 )

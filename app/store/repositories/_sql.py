@@ -159,6 +159,29 @@ def insert_if_absent(
     return True
 
 
+def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append ``rows`` (same columns) in one ``executemany``, in order: on SQLite in a begun
+    transaction through the driver's cursor, as ``upsert`` does (the order journal's events)."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    cursor = _sqlite_cursor(conn)
+    if cursor is None:
+        conn.execute(insert(table), [dict(row) for row in rows])
+        return
+    cache_key = ("insert", conn.dialect.name, table, (), columns)
+    stmt = _statements.get(cache_key)
+    if stmt is None:
+        stmt = _statements[cache_key] = insert(table)
+    compiled = _compiled.get((table, ("insert",), columns))
+    if compiled is None:
+        compiled = _compiled[(table, ("insert",), columns)] = _Compiled(conn, stmt, columns)
+    if len(rows) == 1:
+        cursor.execute(compiled.sql, compiled.params(rows[0]))
+    else:
+        cursor.executemany(compiled.sql, [compiled.params(row) for row in rows])
+
+
 R = TypeVar("R")
 
 

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, select
 
-from app.core.orders import Fill, Liquidity, Order, OrderStatus, OrderType, Side, TimeInForce
-from app.store.repositories._sql import insert_if_absent, upsert, upsert_many
-from app.store.schema import fills, orders
+from app.core.orders import (
+    Fill,
+    Liquidity,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+)
+from app.store.repositories._sql import insert_if_absent, insert_many, upsert, upsert_many
+from app.store.schema import fills, order_events, orders
 
 #: Orders that may still trade at a venue (``OrderStatus.is_open``: not terminal, not NEW).
 OPEN_STATUSES = frozenset(s for s in OrderStatus if s.is_open)
@@ -73,6 +82,52 @@ def save_order(conn: Connection, order: Order) -> None:
 def save_orders(conn: Connection, items: Iterable[Order]) -> None:
     """Journal several orders in one statement (the last version of each wins)."""
     upsert_many(conn, orders, [order_row(o) for o in items], ("client_order_id",))
+
+
+def order_event_row(event: OrderEvent) -> dict[str, Any]:
+    return {
+        "client_order_id": event.client_order_id,
+        "ts_ns": event.ts_ns,
+        "actor": event.actor,
+        "action": event.action,
+        "status": _VALUE[event.status],
+        "filled_qty": event.filled_qty,
+        "detail": event.detail,
+    }
+
+
+def order_event_from_row(row: RowMapping) -> OrderEvent:
+    return OrderEvent(
+        client_order_id=row["client_order_id"],
+        ts_ns=row["ts_ns"],
+        actor=row["actor"],
+        action=row["action"],
+        status=OrderStatus(row["status"]),
+        filled_qty=row["filled_qty"],
+        detail=row["detail"],
+    )
+
+
+def save_order_events(conn: Connection, events: Sequence[OrderEvent]) -> None:
+    """Append ``events`` to the journal in the given order (one executemany; never updated)."""
+    insert_many(conn, order_events, [order_event_row(e) for e in events])
+
+
+def load_order_events(conn: Connection, client_order_id: str) -> list[OrderEvent]:
+    """One order's history, in the order it was appended."""
+    query = (
+        select(order_events)
+        .where(order_events.c.client_order_id == client_order_id)
+        .order_by(order_events.c.id)
+    )
+    return [order_event_from_row(row) for row in conn.execute(query).mappings()]
+
+
+def journal_order(conn: Connection, order: Order, event: OrderEvent) -> None:
+    """Journal ``order`` as last known and append how it got there, in the caller's
+    transaction: the state and its history never disagree."""
+    save_order(conn, order)
+    save_order_events(conn, (event,))
 
 
 def load_order(conn: Connection, client_order_id: str) -> Order | None:

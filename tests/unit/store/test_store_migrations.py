@@ -17,7 +17,8 @@ from app.store.schema import metadata
 REV1_TABLES = {"accounts", "orders", "fills", "positions", "balances", "audit_log", "settings"}
 REV2_TABLES = {"equity_snapshots", "spread_samples"}
 REV4_TABLES = {"opportunity_samples"}
-HEAD = "0005"  # the newest file in app/store/migrations/versions
+REV6_TABLES = {"order_events"}
+HEAD = "0006"  # the newest file in app/store/migrations/versions
 
 
 def _tables(engine: Engine) -> set[str]:
@@ -39,7 +40,7 @@ def test_migrate_empty_file_database_to_head(db_url: str) -> None:
     engine = create_store_engine(db_url)
     try:
         assert current_revision(engine) == HEAD
-        assert _tables(engine) == REV1_TABLES | REV2_TABLES | REV4_TABLES
+        assert _tables(engine) == REV1_TABLES | REV2_TABLES | REV4_TABLES | REV6_TABLES
         assert _diff(engine) == []
     finally:
         engine.dispose()
@@ -82,7 +83,7 @@ def test_upgrade_keeps_rows(db_url: str) -> None:
         conn.execute(text("INSERT INTO settings VALUES ('trading_state', '\"HALTED\"', 3)"))
     migrate(engine)
     assert current_revision(engine) == HEAD
-    assert _tables(engine) == REV1_TABLES | REV2_TABLES | REV4_TABLES
+    assert _tables(engine) == REV1_TABLES | REV2_TABLES | REV4_TABLES | REV6_TABLES
     from app.store.repositories import get_setting, load_order
 
     with engine.connect() as conn:
@@ -135,7 +136,7 @@ def test_migrate_is_idempotent_and_downgrades(db_url: str) -> None:
     assert _tables(engine) == set()
     assert current_revision(engine) is None
     migrate(engine)
-    assert _tables(engine) == REV1_TABLES | REV2_TABLES | REV4_TABLES
+    assert _tables(engine) == REV1_TABLES | REV2_TABLES | REV4_TABLES | REV6_TABLES
     engine.dispose()
 
 
@@ -160,5 +161,5 @@ def test_orders_indexes_exist_after_migration(db_url: str, name: str) -> None:
     migrate(db_url)
     engine = create_store_engine(db_url)
     indexes = {tuple(i["column_names"]) for i in inspect(engine).get_indexes(name)}
-    assert {("status",), ("venue", "symbol")} <= indexes
+    assert {("status",), ("venue", "symbol"), ("origin",), ("trace_id",)} <= indexes
     engine.dispose()
