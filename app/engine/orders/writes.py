@@ -1,12 +1,12 @@
 """The writes that follow an order's journal entry, collected and handed to the store as one job.
 
-Decision: order updates, fills, balances and positions are not awaited, so the event loop never
-waits on the disk except for the journal itself. They are kept here (the last version of each
-order, balance and position; every fill) and handed to the store thread as *one* job, one
-statement per table, at the end of the loop pass, or earlier when the OMS itself goes to the
-store (``flush``: before each journal write, when submit and cancel return, before
-reconciliation reads). Order is kept, and the next journal write shares a commit with them
-instead of waiting behind a transaction each (``Store``: group commit).
+Decision: order updates, order events, fills, balances and positions are not awaited, so the
+event loop never waits on the disk except for the journal itself. They are kept here (the last
+version of each order, balance and position; every fill and every event) and handed to the store
+thread as *one* job, one statement per table, at the end of the loop pass, or earlier when the
+OMS itself goes to the store (``flush``: before each journal write, when submit and cancel
+return, before reconciliation reads). Order is kept, and the next journal write shares a commit
+with them instead of waiting behind a transaction each (``Store``: group commit).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import logging
 from sqlalchemy import Connection
 
 from app.core.accounting import Balance, Position
-from app.core.orders import Fill, Order
+from app.core.orders import Fill, Order, OrderEvent
 from app.store import repositories as repo
 from app.store.store import Store, StoreClosed
 
@@ -30,9 +30,12 @@ def write_batch(
     fills: list[Fill],
     balances: list[tuple[str, Balance]],
     positions: list[Position],
+    events: list[OrderEvent],
 ) -> None:
-    """One batch, in the store's transaction: a statement per table (fills one by one)."""
+    """One batch, in the store's transaction: a statement per table (fills one by one). The
+    events follow their orders, so the history never runs ahead of the state it explains."""
     repo.save_orders(conn, orders)
+    repo.save_order_events(conn, events)
     for fill in fills:
         repo.save_fill(conn, fill)
     repo.upsert_venue_balances(conn, balances)
@@ -44,6 +47,7 @@ class OrderWrites:
         self._store = store
         self._orders: dict[str, Order] = {}
         self._fills: list[Fill] = []
+        self._events: list[OrderEvent] = []
         self._balances: dict[tuple[str, str], Balance] = {}
         self._positions: dict[tuple[str, str], Position] = {}
         self._scheduled = False
@@ -54,6 +58,11 @@ class OrderWrites:
 
     def fill(self, fill: Fill) -> None:
         self._fills.append(fill)
+        self._schedule()
+
+    def event(self, event: OrderEvent) -> None:
+        """Append one transition to the journal: every event is kept, never coalesced."""
+        self._events.append(event)
         self._schedule()
 
     def balance(self, venue: str, balance: Balance) -> None:
@@ -67,19 +76,21 @@ class OrderWrites:
     def flush(self) -> None:
         """Hand every waiting write to the store thread now, as one job (not awaited)."""
         self._scheduled = False
-        if not (self._orders or self._fills or self._balances or self._positions):
+        if not (self._orders or self._fills or self._events or self._balances or self._positions):
             return
         orders, self._orders = list(self._orders.values()), {}
         fills, self._fills = self._fills, []
+        events, self._events = self._events, []
         balances = [(venue, b) for (venue, _), b in self._balances.items()]
         positions = list(self._positions.values())
         self._balances, self._positions = {}, {}
         try:
-            self._store.submit(write_batch, orders, fills, balances, positions)
+            self._store.submit(write_batch, orders, fills, balances, positions, events)
         except StoreClosed:
             log.error(
-                "store closed: %d order updates, %d fills, %d balances, %d positions not written",
-                len(orders), len(fills), len(balances), len(positions),
+                "store closed: %d order updates, %d order events, %d fills, %d balances, "
+                "%d positions not written",
+                len(orders), len(events), len(fills), len(balances), len(positions),
             )  # fmt: skip
 
     def _schedule(self) -> None:
