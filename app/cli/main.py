@@ -7,7 +7,7 @@ import os
 import sys
 
 from app import __version__
-from app.cli import audit, gui, headless, keys, panic, scan, selftest, status
+from app.cli import audit, gui, headless, keys, orders, panic, scan, selftest, status
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     panic.add_parser(sub)
     status.add_parser(sub)
     audit.add_parser(sub)
+    orders.add_parser(sub)
     keys.add_parser(sub)
     selftest.add_parser(sub)
     return parser
