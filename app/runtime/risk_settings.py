@@ -6,8 +6,9 @@ Notional limits are in the first valuation currency (USDT by default).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 
 class _Section(BaseModel):
@@ -29,21 +30,21 @@ class RiskLimits(_Section):
     duplicate_window_ms: int = Field(default=500, ge=0)
 
 
-class RiskLimitsOverride(_Section):
-    """Any subset of ``RiskLimits`` for one bot; what it leaves out comes from the global ones."""
+def partial(model: type[_Section]) -> type[_Section]:
+    """``model`` with every field optional: None (the default) means "not given", and a value
+    given meets the field's own constraints. Decision: overrides are derived, not copied, so a
+    new limit is declared once and every override takes it."""
+    annotated: Any = Annotated  # subscripted with run-time values: not a type expression here
+    fields: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        annotation: Any = info.annotation
+        optional = annotated[annotation | None, *info.metadata]  # the constraints, e.g. gt=0
+        fields[name] = (optional, Field(default=None, description=info.description))
+    return create_model(f"Partial{model.__name__}", __base__=_Section, **fields)
 
-    max_quote_age_ms: int | None = Field(default=None, gt=0)
-    price_band_bps: float | None = Field(default=None, gt=0, le=10_000)
-    max_order_notional: Decimal | None = Field(default=None, gt=0)
-    max_position_notional: Decimal | None = Field(default=None, gt=0)
-    max_gross_exposure: Decimal | None = Field(default=None, gt=0)
-    max_open_orders: int | None = Field(default=None, gt=0)
-    max_open_orders_per_instrument: int | None = Field(default=None, gt=0)
-    order_rate_per_s: float | None = Field(default=None, gt=0)
-    order_burst: int | None = Field(default=None, gt=0)
-    cancel_rate_per_s: float | None = Field(default=None, gt=0)
-    cancel_burst: int | None = Field(default=None, gt=0)
-    duplicate_window_ms: int | None = Field(default=None, ge=0)
+
+class RiskLimitsOverride(partial(RiskLimits)):  # type: ignore[misc]  # fields made at run time
+    """Any subset of ``RiskLimits`` for one bot; what it leaves out comes from the global ones."""
 
 
 class HaltSettings(_Section):
