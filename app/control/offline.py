@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 
 from app.core.panic import PanicReport
-from app.engine.engine import Engine
+from app.engine.api import Engine
 from app.runtime.settings import Settings
 
 REASON = "arbdesk panic (no running instance)"

@@ -29,10 +29,10 @@ from app.control.protocol import (
     encode,
     panic_dict,
 )
-from app.engine.status import status_of
+from app.engine.api import status_of
 
 if TYPE_CHECKING:
-    from app.engine.engine import Engine
+    from app.engine.api import Engine
 
 log = logging.getLogger(__name__)
 

@@ -28,26 +28,24 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.secrets import KeyMaterial, Secret
-from app.engine.account_model import (
+from app.engine.api import (
     MARKET_TYPES,
     PAPER,
+    AccountExists,
     AccountInvalid,
     AccountMode,
+    AccountService,
     AccountSpec,
     AccountView,
+    CredentialsError,
+    KeyCheckReport,
+    SaveOutcome,
     is_known_venue,
     key_problems,
     known_venues,
     parse_instruments,
     spec_problems,
     venue_info,
-)
-from app.engine.accounts import (
-    AccountExists,
-    AccountService,
-    CredentialsError,
-    KeyCheckReport,
-    SaveOutcome,
 )
 from app.ui.widgets import message_label, show_message
 

@@ -24,8 +24,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine.account_model import AccountInvalid, AccountView, KeysState, NoKeys, NoSuchAccount
-from app.engine.accounts import AccountService, CredentialsError
+from app.engine.api import (
+    AccountInvalid,
+    AccountService,
+    AccountView,
+    CredentialsError,
+    KeysState,
+    NoKeys,
+    NoSuchAccount,
+)
 from app.ui.account_form import AccountFormDialog, report_text
 from app.ui.async_dialogs import Confirm, ask, confirm_box
 from app.ui.models.table import Column, KeyedTableModel

@@ -22,7 +22,7 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from app.control.server import ControlServer
-from app.engine.engine import Engine
+from app.engine.api import Engine
 from app.runtime.settings import Settings
 from app.ui import theme
 from app.ui.bridge import Bridge

@@ -3,8 +3,7 @@
 Bus handlers here do one thing: remember the latest value per key (a dict store, well under a
 microsecond), so a storm of quotes costs the loop almost nothing and never becomes a storm of Qt
 signals. A frame timer then flushes what changed, batched, as a few signals: charts at about
-30 Hz, tables at about 10 Hz, engine snapshots (positions, exposure, health) at 2 Hz. Each flush
-is timed, so the benchmark can hold it to its budget.
+30 Hz, tables at about 10 Hz, engine snapshots (positions, exposure, health) at 2 Hz.
 
 The three flushes take turns on one ~60 Hz frame clock, never two in the same frame: each flush
 makes its widgets repaint right after it, and Qt paints every dirty widget of the window in one
@@ -16,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import deque
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -34,7 +32,7 @@ from app.core.opportunities import Opportunity
 from app.core.orders import Fill, Order
 from app.core.panic import PanicReport
 from app.core.quotes import Quote
-from app.engine.engine import Engine
+from app.engine.api import Engine
 from app.runtime.logs import protect
 from app.ui.controller import Controller
 from app.ui.log_capture import LogEntry, QueueHandler
@@ -94,10 +92,6 @@ class Bridge(QObject):
         protect(self._log)  # the panel shows records only after redaction
         self._seq = 0
         self._unsubscribe: list[Any] = []
-        self.flush_ms: deque[float] = deque(maxlen=100_000)  # wall time of each flush
-        self.flush_cpu_ms: deque[float] = deque(maxlen=100_000)  # CPU time: without preemption
-        self.chart_flush_ms: deque[float] = deque(maxlen=100_000)
-        self.quotes_seen = 0
         self._frame = 0
         self._clock = QTimer(self)
         self._clock.setTimerType(Qt.TimerType.PreciseTimer)  # coarse timers drift into step
@@ -197,11 +191,9 @@ class Bridge(QObject):
             self.flush_snapshot()
 
     def flush_tables(self) -> None:
-        t0, c0 = time.perf_counter(), time.thread_time()
         if self._quotes:
             changed = list(self._quotes.values())
             self._quotes_all.update(self._quotes)
-            self.quotes_seen += len(changed)
             self._quotes = {}
             self.quotes.emit(changed)
         if self._stale_dirty:
@@ -221,11 +213,8 @@ class Bridge(QObject):
             report, self._panic = self._panic, None
             self.panic_report.emit(report)
         self.table_tick.emit()
-        self.flush_ms.append((time.perf_counter() - t0) * 1000)
-        self.flush_cpu_ms.append((time.thread_time() - c0) * 1000)
 
     def flush_charts(self) -> None:
-        t0 = time.perf_counter()
         if self._chart_pending:
             pending, self._chart_pending = self._chart_pending, []
             self.chart_quotes.emit(pending[-MAX_CHART_BACKLOG:])
@@ -235,13 +224,9 @@ class Bridge(QObject):
         if self._chart_fills:
             fills, self._chart_fills = self._chart_fills, []
             self.fills_live.emit(fills)
-        self.chart_flush_ms.append((time.perf_counter() - t0) * 1000)
 
     def flush_snapshot(self) -> None:
-        t0, c0 = time.perf_counter(), time.thread_time()
         self.snapshot.emit(self._controller.snapshot())
-        self.flush_ms.append((time.perf_counter() - t0) * 1000)
-        self.flush_cpu_ms.append((time.thread_time() - c0) * 1000)
 
     def _flush_opportunities(self) -> None:
         changed = list(self._opps.values())

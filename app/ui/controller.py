@@ -16,12 +16,16 @@ from app.core.instruments import Instrument, InstrumentId
 from app.core.orders import Order, OrderRequest
 from app.core.panic import PanicReport
 from app.core.trading_state import TradingState
-from app.engine.accounts import AccountService
-from app.engine.engine import Engine, EngineSnapshot
-from app.engine.orders.reconcile import ReconciliationReport
-from app.engine.orders.risk import CheckResult
+from app.engine.api import (
+    AccountService,
+    CheckResult,
+    Engine,
+    EngineSnapshot,
+    EquitySnapshot,
+    ReconciliationReport,
+    SpreadSample,
+)
 from app.runtime.risk_settings import RiskLimits
-from app.store.records import EquitySnapshot, SpreadSample
 from app.ui.format import Decimals
 
 log = logging.getLogger(__name__)

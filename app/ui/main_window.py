@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from app.core.events import Alert, AlertLevel
 from app.core.panic import PanicReport
 from app.core.trading_state import TradingState
-from app.engine.engine import EngineSnapshot
+from app.engine.api import EngineSnapshot
 from app.ui import format as fmt
 from app.ui import layout_state
 from app.ui.bridge import Bridge
@@ -56,20 +56,6 @@ NOTIFY_EVERY_S = 5.0
 DEFAULT_SIZE = (1920, 1080)
 
 
-class _FirstPaint(QObject):
-    """Records when the window is first painted (the benchmark's time to first window)."""
-
-    def __init__(self, on_paint: Callable[[], None]) -> None:
-        super().__init__()
-        self._on_paint = on_paint
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            watched.removeEventFilter(self)
-            self._on_paint()
-        return False
-
-
 class MainWindow(QMainWindow):
     close_requested = Signal()
 
@@ -79,7 +65,6 @@ class MainWindow(QMainWindow):
         self._bridge = bridge
         self._closing_allowed = False
         self._last_notify = 0.0
-        self.first_paint: float | None = None
         self.notifications: list[tuple[str, str]] = []
         self.panic_dialog: PanicReportDialog | None = None
         self.reset_dialog: ResetHaltDialog | None = None
@@ -149,8 +134,6 @@ class MainWindow(QMainWindow):
         bridge.panic_report.connect(self.show_panic_report)
         bridge.snapshot.connect(self.on_snapshot)
         bridge.alert.connect(self.notify)
-        self._paint_probe = _FirstPaint(self._painted)
-        self.installEventFilter(self._paint_probe)
 
     # -- layout ------------------------------------------------------------------------------------
 
@@ -367,10 +350,6 @@ class MainWindow(QMainWindow):
         self.showNormal()
         self.raise_()
         self.activateWindow()
-
-    def _painted(self) -> None:
-        if self.first_paint is None:
-            self.first_paint = time.perf_counter()
 
     # -- closing -----------------------------------------------------------------------------------
 

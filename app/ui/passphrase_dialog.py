@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine.accounts import (
+from app.engine.api import (
     MIN_PASSPHRASE_LENGTH,
     CredentialsError,
     WeakPassphrase,

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from app.core.money import to_float
 from app.core.orders import Order
-from app.engine.engine import EngineSnapshot
+from app.engine.api import EngineSnapshot
 
 STABLE = {"USDT", "USDC", "USD", "BUSD", "FDUSD", "DAI"}
 
@@ -43,10 +44,12 @@ def usage(
         return out
     ages = [(now_ns - q.received_ns) / 1e6 for q in snap.quotes]
     out["max_quote_age_ms"] = (max(ages, default=0.0), "oldest quote")
-    notionals = [abs(float(v.notional)) for v in snap.positions if v.notional is not None]
+    notionals = [abs(to_float(v.notional)) for v in snap.positions if v.notional is not None]
     out["max_position_notional"] = (max(notionals, default=0.0), "largest position")
     gross = sum(
-        abs(float(e.value)) for e in snap.exposures if e.value is not None and e.asset not in STABLE
+        abs(to_float(e.value))
+        for e in snap.exposures
+        if e.value is not None and e.asset not in STABLE
     )
     out["max_gross_exposure"] = (gross, "")
     return out

@@ -14,7 +14,7 @@ from pathlib import Path
 import qasync
 from PySide6.QtGui import QImage
 
-from app.engine.engine import Engine
+from app.engine.api import Engine
 from app.runtime.settings_loader import load_settings
 from app.ui.app import Desk, application
 

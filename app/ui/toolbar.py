@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QTo
 
 from app.core.events import VenueState
 from app.core.trading_state import TradingState
-from app.engine.engine import EngineSnapshot
+from app.engine.api import EngineSnapshot
 from app.ui import format as fmt
 from app.ui.widgets import fixed_size
 

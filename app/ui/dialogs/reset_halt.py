@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine.orders.reconcile import ReconciliationReport
+from app.engine.api import ReconciliationReport
 from app.ui.controller import Controller
 from app.ui.widgets import message_label, show_message
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.engine.portfolio import Exposure
+from app.engine.api import Exposure
 from app.ui import format as fmt
 from app.ui.models.table import Column, KeyedTableModel
 

@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
+from app.core.money import to_float
 from app.ui import format as fmt
 from app.ui.models.table import Column, KeyedTableModel
 
@@ -46,7 +47,7 @@ class LimitRow:
     def ratio(self) -> float | None:
         if self.used is None:
             return None
-        limit = float(self.value)
+        limit = to_float(self.value)
         return self.used / limit if limit > 0 else None
 
 
@@ -102,7 +103,7 @@ class LimitsModel(KeyedTableModel[str, LimitRow]):
             Column(
                 "Value",
                 lambda r: value_text(r.value),
-                lambda r: float(r.value),
+                lambda r: to_float(r.value),
                 tooltip="double-click to edit; the engine validates before applying",
                 numeric=True,
             ),

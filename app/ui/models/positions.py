@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from app.core.instruments import Instrument, InstrumentId
-from app.engine.portfolio import PositionView
+from app.engine.api import PositionView
 from app.ui import format as fmt
 from app.ui.format import Decimals
 from app.ui.models.table import Column, KeyedTableModel

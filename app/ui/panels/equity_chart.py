@@ -15,7 +15,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from app.engine.engine import EngineSnapshot
+from app.core.money import to_float
+from app.engine.api import EngineSnapshot
 from app.ui import format as fmt
 from app.ui.bridge import Bridge
 from app.ui.controller import Controller
@@ -135,7 +136,7 @@ class EquityChartPanel(QWidget):
             if not snaps:
                 continue
             first_live = buffer.column(0)[0] if len(buffer) else math.inf
-            old = [(s.ts_ns / 1e9, float(s.equity)) for s in snaps if s.ts_ns / 1e9 < first_live]
+            old = [(s.ts_ns / 1e9, to_float(s.equity)) for s in snaps if s.ts_ns / 1e9 < first_live]
             live = np.stack([buffer.column(0).copy(), buffer.column(1).copy()], axis=1)
             buffer.clear()
             if old:
@@ -158,7 +159,7 @@ class EquityChartPanel(QWidget):
             last_t = buffer.last(0)
             if last_t is not None and t <= last_t:
                 continue
-            buffer.extend(np.array([[t, float(value)]]))
+            buffer.extend(np.array([[t, to_float(value)]]))
         self._dirty = True
         self._headline(valuation.equity, valuation.pnl)
         self.redraw()

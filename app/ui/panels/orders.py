@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.orders import Fill, Order
-from app.engine.orders.oms import OrderRefused
+from app.engine.api import OrderRefused
 from app.ui.bridge import Bridge
 from app.ui.controller import Controller
 from app.ui.models.fills import FillsModel

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
-from app.engine.engine import EngineSnapshot
+from app.engine.api import EngineSnapshot
 from app.ui.bridge import Bridge
 from app.ui.controller import Controller
 from app.ui.models.exposures import ExposuresModel

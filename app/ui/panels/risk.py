@@ -9,9 +9,10 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QSplitter, QVBoxLayout, QWidget
 
+from app.core.money import to_float
 from app.core.orders import Order
 from app.core.trading_state import TradingState
-from app.engine.engine import EngineSnapshot
+from app.engine.api import EngineSnapshot
 from app.ui.bridge import Bridge
 from app.ui.controller import Controller
 from app.ui.models.limits import LimitRow, LimitsModel
@@ -92,7 +93,7 @@ class RiskPanel(QWidget):
                 raise ValueError(f"must be a whole number, got {value}")
             typed = int(value)
         elif isinstance(current, float):
-            typed = float(value)
+            typed = to_float(value)
         self._controller.update_limits(**{name: typed})
 
     def on_snapshot(self, snap: EngineSnapshot) -> None:

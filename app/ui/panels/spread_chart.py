@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.money import to_float
 from app.core.opportunities import Opportunity
 from app.core.orders import Fill, Side
 from app.core.quotes import Quote
@@ -390,7 +391,7 @@ class SpreadChartPanel(QWidget):
             inst = self._controller.instrument(venue, symbol)
             if inst is not None:
                 total += inst.taker_fee
-        return float(total * 10_000)
+        return to_float(total * 10_000)
 
     def _thresholds_changed(self) -> None:
         entry, exit_ = self.entry.value(), self.exit.value()

@@ -27,8 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.core.money import price_for_side
 from app.core.orders import Order, OrderRequest, Side
-from app.engine.orders.oms import JournalWriteFailed, OrderRefused
-from app.engine.orders.risk import CheckResult
+from app.engine.api import CheckResult, JournalWriteFailed, OrderRefused
 from app.ui import format as fmt
 from app.ui.bridge import Bridge
 from app.ui.controller import Controller
