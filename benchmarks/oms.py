@@ -11,6 +11,8 @@ Risk limits are raised so that no order is refused; every order rests (limits fa
   venue (matching, its own SQLite commit before it answers), acknowledgement, OMS bookkeeping.
 - ``orders_per_s_concurrent``: the same with ``--submitters`` tasks submitting at once (their
   journal writes, and the paper venue's writes of one loop pass, share commits).
+- ``cpu_us_per_order_*``: the process's CPU time (every thread) per order over those runs: the
+  work an order costs, which other load on a shared machine distorts far less than the rates.
 - ``risk_check_us``: ``Engine.preview_order`` of a passing order (every risk check runs, as in
   ``submit_order``, without taking a rate token), timed one by one.
 - ``panic_ms_to_verified``: from the ``Engine.panic`` call until the kill switch's own
@@ -147,10 +149,12 @@ def resting(n: int) -> OrderRequest:
     )
 
 
-async def orders_per_s(home: Path, count: int, submitters: int) -> float:
+async def orders_per_s(home: Path, count: int, submitters: int) -> tuple[float, float]:
+    """(orders/s, CPU time of the process per order in us: every thread, the store's included)."""
     engine, _ = await start_engine(home)
     try:
         requests = [resting(n) for n in range(count)]
+        cpu0 = time.process_time()
         t0 = time.perf_counter()
         if submitters == 1:
             for request in requests:
@@ -164,10 +168,11 @@ async def orders_per_s(home: Path, count: int, submitters: int) -> float:
             shares = [requests[i::submitters] for i in range(submitters)]
             await asyncio.gather(*(submit_share(s) for s in shares))
         elapsed = time.perf_counter() - t0
+        cpu = time.process_time() - cpu0
         statuses = {o.status for o in engine.orders()}
         assert statuses == {OrderStatus.OPEN}, statuses
         assert len(engine.orders()) == count
-        return count / elapsed
+        return count / elapsed, cpu / count * 1e6
     finally:
         await engine.stop()
 
@@ -241,6 +246,8 @@ def main() -> int:
     load_before = os.getloadavg()[0]
     seq_rates: list[float] = []
     conc_rates: list[float] = []
+    seq_cpu: list[float] = []
+    conc_cpu: list[float] = []
     risk_p50: list[float] = []
     risk_p99: list[float] = []
     panic_verified: list[float] = []
@@ -256,9 +263,13 @@ def main() -> int:
                 return path
 
             gc.collect()
-            seq_rates.append(asyncio.run(orders_per_s(home("seq"), args.orders, 1)))
+            rate, cpu = asyncio.run(orders_per_s(home("seq"), args.orders, 1))
+            seq_rates.append(rate)
+            seq_cpu.append(cpu)
             gc.collect()
-            conc_rates.append(asyncio.run(orders_per_s(home("conc"), args.orders, args.submitters)))
+            rate, cpu = asyncio.run(orders_per_s(home("conc"), args.orders, args.submitters))
+            conc_rates.append(rate)
+            conc_cpu.append(cpu)
             gc.collect()
             samples = asyncio.run(risk_check_us(home("risk"), args.risk_calls))
             risk_p50.append(percentile(samples, 50))
@@ -277,6 +288,8 @@ def main() -> int:
         "orders_per_s_sequential_runs": [round(r) for r in seq_rates],
         "orders_per_s_concurrent_median": round(statistics.median(conc_rates)),
         "orders_per_s_concurrent_runs": [round(r) for r in conc_rates],
+        "cpu_us_per_order_sequential_median": round(statistics.median(seq_cpu), 1),
+        "cpu_us_per_order_concurrent_median": round(statistics.median(conc_cpu), 1),
         "risk_check_us_p50_median": round(statistics.median(risk_p50), 2),
         "risk_check_us_p99_median": round(statistics.median(risk_p99), 2),
         "panic_open_orders": PANIC_ORDERS,
