@@ -38,6 +38,7 @@ from app.engine.orders import writes as order_writes
 from app.engine.orders.oms import OrderManager
 from app.runtime.risk_settings import OmsSettings
 from app.store import repositories as repo
+from app.store.store import Store
 from tests.support.engines import (
     T0,
     ManualFeed,
@@ -47,6 +48,7 @@ from tests.support.engines import (
     start_manual,
 )
 from tests.support.faulty_venue import Fault, FaultyVenue
+from tests.support.stores import engine_store
 
 D = Decimal
 S = OrderStatus
@@ -54,7 +56,7 @@ VENUE = "sim-a"
 RESTING = "49900"  # below the ask of 50,001: rests
 CROSSING = "50100"  # above the ask: takes at once
 
-Harness = tuple[Engine, ManualFeed, FaultyVenue]
+Harness = tuple[Engine, ManualFeed, FaultyVenue, Store]
 MakeHarness = Callable[..., Awaitable[Harness]]
 
 
@@ -84,10 +86,11 @@ async def harness() -> AsyncIterator[MakeHarness]:
             wrap=[VENUE],
             factory=lambda v: FaultyVenue(v, drop_reports=drop_reports),
         )
-        engine = Engine(settings, market=market)
+        store = engine_store(settings)
+        engine = Engine(settings, market=market, store=store)
         engines.append(engine)
         await start_manual(engine, feed)
-        return engine, feed, faulty[VENUE]
+        return engine, feed, faulty[VENUE], store
 
     yield make
     for engine in engines:
@@ -100,24 +103,30 @@ def buy(price: str | None = RESTING, qty: str = "0.01", **kw: Any) -> OrderReque
     )
 
 
+def known(engine: Engine, cid: str) -> Order:
+    found = engine.order(cid)
+    assert found is not None, f"the engine does not know {cid}"
+    return found
+
+
 async def settled(engine: Engine, cid: str, timeout_s: float = 10.0) -> Order:
     """The order once nothing is pending about it any more."""
     pending = (S.UNKNOWN, S.PENDING_SUBMIT, S.PENDING_CANCEL)
     await eventually(
-        lambda: engine.oms.orders[cid].status not in pending, timeout_s, what=f"{cid} to settle"
+        lambda: known(engine, cid).status not in pending, timeout_s, what=f"{cid} to settle"
     )
-    return engine.oms.orders[cid]
+    return known(engine, cid)
 
 
-async def journal(engine: Engine, cid: str) -> Order:
+async def journal(store: Store, cid: str) -> Order:
     """The order as the store has it (after every queued write of the OMS)."""
-    stored = await engine.store.run(repo.load_order, cid)
+    stored = await store.run(repo.load_order, cid)
     assert stored is not None, f"{cid} is not in the journal"
     return stored
 
 
-async def journal_fills(engine: Engine, cid: str) -> list[str]:
-    fills = await engine.store.run(lambda c: repo.load_fills(c, client_order_id=cid))
+async def journal_fills(store: Store, cid: str) -> list[str]:
+    fills = await store.run(lambda c: repo.load_fills(c, client_order_id=cid))
     return [f.trade_id for f in fills]
 
 
@@ -127,7 +136,7 @@ async def venue_truth(venue: FaultyVenue, cid: str) -> Order | None:
 
 def anomalies(engine: Engine) -> list[OrderAnomaly]:
     seen: list[OrderAnomaly] = []
-    engine.bus.subscribe(OrderAnomaly, seen.append)
+    engine.subscribe(OrderAnomaly, seen.append)
     return seen
 
 
@@ -138,36 +147,36 @@ def anomalies(engine: Engine) -> list[OrderAnomaly]:
 async def test_a_timeout_after_send_is_unknown_then_settled_by_asking_never_resent(
     harness: MakeHarness, price: str, final: OrderStatus
 ) -> None:
-    engine, _, venue = await harness(drop_reports=True)
+    engine, _, venue, store = await harness(drop_reports=True)
     seen = anomalies(engine)
     venue.fail_create(Fault.TIMEOUT_AFTER_SEND)
     order = await engine.submit_order(buy(price))
     cid = order.client_order_id
     assert order.status is S.UNKNOWN
     assert order.reason is not None and "outcome unknown" in order.reason
-    assert await settled(engine, cid) == engine.oms.orders[cid]
-    assert engine.oms.orders[cid].status is final
+    assert await settled(engine, cid) == known(engine, cid)
+    assert known(engine, cid).status is final
     truth = await venue_truth(venue, cid)
     assert truth is not None and truth.status is final
     assert venue.inner_creates[cid] == 1 and venue.create_calls == 1  # asked, never re-sent
-    assert (await journal(engine, cid)).status is final
-    assert engine.oms.anomalies == 0 and seen == []
+    assert (await journal(store, cid)).status is final
+    assert engine.order_stats().anomalies == 0 and seen == []
 
 
 async def test_a_fill_lost_with_the_answer_is_recorded_once_by_the_next_reconciliation(
     harness: MakeHarness,
 ) -> None:
-    engine, _, venue = await harness(drop_reports=True)
+    engine, _, venue, store = await harness(drop_reports=True)
     venue.fail_create(Fault.TIMEOUT_AFTER_SEND)
     cid = (await engine.submit_order(buy(CROSSING))).client_order_id
     assert (await settled(engine, cid)).status is S.FILLED
-    assert await journal_fills(engine, cid) == []  # the fill report was lost with the answer
+    assert await journal_fills(store, cid) == []  # the fill report was lost with the answer
     report = await engine.reconcile([VENUE])
     assert report.ok
     (result,) = report.venues
     assert result.fills_added == 1
     on_venue = [f.trade_id for f in await venue.fetch_fills() if f.client_order_id == cid]
-    assert await journal_fills(engine, cid) == on_venue and len(on_venue) == 1
+    assert await journal_fills(store, cid) == on_venue and len(on_venue) == 1
     again = await engine.reconcile([VENUE])
     assert again.venues[0].fills_added == 0  # nothing counted twice
 
@@ -178,15 +187,15 @@ async def test_a_timeout_after_the_venue_already_reported_the_order_keeps_what_i
 ) -> None:
     """The stream told us the order's state before the answer timed out: that is no news to
     forget, and a FILLED order must not be pushed back to UNKNOWN (an anomaly)."""
-    engine, _, venue = await harness(drop_reports=False)
+    engine, _, venue, store = await harness(drop_reports=False)
     seen = anomalies(engine)
     venue.fail_create(Fault.TIMEOUT_AFTER_SEND)
     order = await engine.submit_order(buy(price))
     cid = order.client_order_id
     assert (await settled(engine, cid)).status is final
     assert venue.inner_creates[cid] == 1
-    assert engine.oms.anomalies == 0 and seen == []
-    assert (await journal(engine, cid)).status is final
+    assert engine.order_stats().anomalies == 0 and seen == []
+    assert (await journal(store, cid)).status is final
 
 
 # -- create: requests that never reached the venue ----------------------------------------------
@@ -195,7 +204,7 @@ async def test_a_timeout_after_the_venue_already_reported_the_order_keeps_what_i
 async def test_a_lost_request_is_unknown_then_rejected_when_the_venue_never_heard_of_it(
     harness: MakeHarness,
 ) -> None:
-    engine, _, venue = await harness()
+    engine, _, venue, store = await harness()
     venue.fail_create(Fault.LOST_REQUEST)
     order = await engine.submit_order(buy())
     cid = order.client_order_id
@@ -206,28 +215,28 @@ async def test_a_lost_request_is_unknown_then_rejected_when_the_venue_never_hear
     assert venue.inner_creates[cid] == 0 and venue.create_calls == 1
     assert await venue_truth(venue, cid) is None
     assert await venue.fetch_open_orders() == []
-    assert (await journal(engine, cid)).status is S.REJECTED
+    assert (await journal(store, cid)).status is S.REJECTED
     assert engine.open_orders() == []
 
 
 async def test_a_definitive_rejection_is_recorded_with_its_reason_and_counted(
     harness: MakeHarness,
 ) -> None:
-    engine, _, venue = await harness()
+    engine, _, venue, store = await harness()
     venue.fail_create(Fault.REJECT)
     order = await engine.submit_order(buy())
     assert order.status is S.REJECTED
     assert order.reason is not None and "injected rejection" in order.reason
-    assert engine.risk.stats()["venue_rejected"] == 1
+    assert engine.risk_stats()["venue_rejected"] == 1
     assert venue.inner_creates[order.client_order_id] == 0
     assert venue.create_calls == 1  # a rejection is never retried
-    assert (await journal(engine, order.client_order_id)).status is S.REJECTED
+    assert (await journal(store, order.client_order_id)).status is S.REJECTED
 
 
 async def test_transient_failures_are_retried_and_the_order_is_sent_once(
     harness: MakeHarness,
 ) -> None:
-    engine, _, venue = await harness()
+    engine, _, venue, store = await harness()
     venue.fail_create(Fault.TRANSIENT, Fault.TRANSIENT)
     order = await engine.submit_order(buy())
     cid = order.client_order_id
@@ -235,13 +244,13 @@ async def test_transient_failures_are_retried_and_the_order_is_sent_once(
     assert venue.create_calls == 3
     assert venue.inner_creates[cid] == 1
     assert [o.client_order_id for o in await venue.fetch_open_orders()] == [cid]
-    assert (await journal(engine, cid)).status is S.OPEN
+    assert (await journal(store, cid)).status is S.OPEN
 
 
 async def test_transient_failures_beyond_the_retries_reject_without_sending(
     harness: MakeHarness,
 ) -> None:
-    engine, _, venue = await harness()
+    engine, _, venue, _ = await harness()
     venue.fail_create(*[Fault.TRANSIENT] * 4)  # submit_retries = 3: four tries in all
     order = await engine.submit_order(buy())
     assert order.status is S.REJECTED
@@ -256,28 +265,28 @@ async def test_transient_failures_beyond_the_retries_reject_without_sending(
 async def test_a_cancel_lost_before_the_venue_read_it_settles_back_to_open(
     harness: MakeHarness,
 ) -> None:
-    engine, _, venue = await harness()
+    engine, _, venue, store = await harness()
     cid = (await engine.submit_order(buy())).client_order_id
     venue.fail_cancel(Fault.LOST_REQUEST)
     assert (await engine.cancel_order(cid)).status is S.PENDING_CANCEL
     assert (await settled(engine, cid)).status is S.OPEN  # the venue's truth: still open
     assert venue.inner_cancels[cid] == 0
-    assert (await journal(engine, cid)).status is S.OPEN
+    assert (await journal(store, cid)).status is S.OPEN
     assert (await engine.cancel_order(cid)).status is S.CANCELED  # and it can be canceled again
     assert await venue.fetch_open_orders() == []
-    assert engine.oms.anomalies == 0
+    assert engine.order_stats().anomalies == 0
 
 
 async def test_a_cancel_whose_answer_is_lost_settles_to_canceled(harness: MakeHarness) -> None:
-    engine, _, venue = await harness(drop_reports=True)
+    engine, _, venue, store = await harness(drop_reports=True)
     cid = (await engine.submit_order(buy())).client_order_id
     venue.fail_cancel(Fault.TIMEOUT_AFTER_SEND)
     assert (await engine.cancel_order(cid)).status is S.PENDING_CANCEL
     assert (await settled(engine, cid)).status is S.CANCELED
     assert venue.inner_cancels[cid] == 1
     assert await venue.fetch_open_orders() == []
-    assert (await journal(engine, cid)).status is S.CANCELED
-    assert engine.open_orders() == [] and engine.oms.anomalies == 0
+    assert (await journal(store, cid)).status is S.CANCELED
+    assert engine.open_orders() == [] and engine.order_stats().anomalies == 0
 
 
 # -- fills that arrive after the cancel ---------------------------------------------------------
@@ -287,35 +296,37 @@ async def test_a_cancel_whose_answer_is_lost_settles_to_canceled(harness: MakeHa
 async def test_a_fill_delivered_after_the_cancel_ack_is_counted_once(
     harness: MakeHarness, crossed: str, final: OrderStatus
 ) -> None:
-    engine, feed, venue = await harness()
+    engine, feed, venue, store = await harness()
     seen = anomalies(engine)
     cid = (await engine.submit_order(buy(qty="0.02"))).client_order_id
-    btc_before = engine.portfolio.balances[VENUE]["BTC"].total
+    btc_before = engine.balances()[VENUE]["BTC"].total
     venue.hold_reports()
     feed.push(VENUE, "BTC/USDT", 49_850.0, 49_900.0, qty=float(crossed))  # reaches the order
-    assert engine.oms.orders[cid].filled_qty == 0  # the engine has not heard yet
-    fills_before = engine.oms.fills_total
+    assert known(engine, cid).filled_qty == 0  # the engine has not heard yet
+    fills_before = engine.order_stats().fills_total
     venue.fail_cancel(Fault.LATE_FILLS)
     ack = await engine.cancel_order(cid)
     assert ack.status is final and ack.filled_qty == D(crossed)
-    await eventually(lambda: engine.oms.fills_total == fills_before + 1, what="the late fill")
-    order = engine.oms.orders[cid]
+    await eventually(
+        lambda: engine.order_stats().fills_total == fills_before + 1, what="the late fill"
+    )
+    order = known(engine, cid)
     assert order.status is final and order.filled_qty == D(crossed)
     trades = [f.trade_id for f in await venue.fetch_fills() if f.client_order_id == cid]
     assert len(trades) == 1
-    assert await journal_fills(engine, cid) == trades
-    stored = await journal(engine, cid)
+    assert await journal_fills(store, cid) == trades
+    stored = await journal(store, cid)
     assert stored.status is final and stored.filled_qty == D(crossed)
-    assert engine.portfolio.balances[VENUE]["BTC"].total == btc_before + D(crossed)
+    assert engine.balances()[VENUE]["BTC"].total == btc_before + D(crossed)
     for fill in await venue.fetch_fills():  # the venue repeating itself is not news
-        engine.oms.on_fill(fill)
-    assert engine.oms.fills_total == fills_before + 1
-    assert engine.oms.duplicate_fills >= 1
-    assert engine.oms.anomalies == 0 and seen == []
+        venue.inject_fill(fill)
+    assert engine.order_stats().fills_total == fills_before + 1
+    assert engine.order_stats().duplicate_fills >= 1
+    assert engine.order_stats().anomalies == 0 and seen == []
 
 
 async def test_a_market_order_timing_out_is_never_sent_again(harness: MakeHarness) -> None:
-    engine, _, venue = await harness(drop_reports=True)
+    engine, _, venue, _ = await harness(drop_reports=True)
     venue.fail_create(Fault.TIMEOUT_AFTER_SEND)
     request = buy(None, type=OrderType.MARKET, time_in_force=TimeInForce.IOC)
     order = await engine.submit_order(request)
@@ -327,7 +338,7 @@ async def test_a_market_order_timing_out_is_never_sent_again(harness: MakeHarnes
 async def test_a_retry_waiting_when_trading_halts_is_never_sent(harness: MakeHarness) -> None:
     """A request that failed transiently and waits for its retry must not leave after a halt:
     the kill switch may already have verified the venue empty."""
-    engine, _, venue = await harness(oms={"settle_backoff_s": 0.5})
+    engine, _, venue, _ = await harness(oms={"settle_backoff_s": 0.5})
     venue.fail_create(Fault.TRANSIENT)
     task = asyncio.create_task(engine.submit_order(buy()))
     await eventually(lambda: venue.create_calls == 1, what="the first try")
@@ -343,18 +354,18 @@ async def test_a_retry_waiting_when_trading_halts_is_never_sent(harness: MakeHar
 async def test_a_lost_fill_is_recovered_even_after_later_fills_were_recorded(
     harness: MakeHarness,
 ) -> None:
-    engine, feed, venue = await harness(drop_reports=True)
+    engine, feed, venue, store = await harness(drop_reports=True)
     venue.fail_create(Fault.TIMEOUT_AFTER_SEND)
     lost = (await engine.submit_order(buy(CROSSING))).client_order_id
     assert (await settled(engine, lost)).status is S.FILLED
     feed.push(VENUE, "BTC/USDT", 50_000.0, 50_001.0)  # market time moves on
     later = await engine.submit_order(buy(CROSSING))
     assert later.status is S.FILLED
-    assert len(await journal_fills(engine, later.client_order_id)) == 1
+    assert len(await journal_fills(store, later.client_order_id)) == 1
     report = await engine.reconcile([VENUE])
     assert report.ok and report.venues[0].fills_added == 1
     on_venue = [f.trade_id for f in await venue.fetch_fills() if f.client_order_id == lost]
-    assert await journal_fills(engine, lost) == on_venue and len(on_venue) == 1
+    assert await journal_fills(store, lost) == on_venue and len(on_venue) == 1
 
 
 async def test_a_reconciliation_while_an_order_is_on_its_way_leaves_it_to_its_answer(
@@ -363,16 +374,16 @@ async def test_a_reconciliation_while_an_order_is_on_its_way_leaves_it_to_its_an
     """An order sent but not yet arrived (a slow link) is unknown to the venue for a moment: a
     reconciliation then (after a reconnect) must not call it never sent, or the venue ends up
     with a live order that our journal calls REJECTED."""
-    engine, _, venue = await harness(paper={"latency_ms": 300})
+    engine, _, venue, store = await harness(paper={"latency_ms": 300})
     task = asyncio.create_task(engine.submit_order(buy()))
     await eventually(lambda: venue.create_calls == 1, what="the order to leave")
     report = await engine.reconcile([VENUE])
     order = await asyncio.wait_for(task, 10)
     assert order.status is S.OPEN
     assert report.ok and report.venues[0].rejected_unsent == 0
-    assert engine.oms.anomalies == 0
+    assert engine.order_stats().anomalies == 0
     assert [o.client_order_id for o in await venue.fetch_open_orders()] == [order.client_order_id]
-    assert (await journal(engine, order.client_order_id)).status is S.OPEN
+    assert (await journal(store, order.client_order_id)).status is S.OPEN
 
 
 @pytest.mark.parametrize(
@@ -386,7 +397,7 @@ async def test_a_reconciliation_while_an_order_is_on_its_way_leaves_it_to_its_an
 async def test_panic_retries_a_failing_cancel_all_and_reports_what_it_canceled(
     harness: MakeHarness, faults: tuple[Fault, ...]
 ) -> None:
-    engine, _, venue = await harness(drop_reports=True)
+    engine, _, venue, store = await harness(drop_reports=True)
     placed = [(await engine.submit_order(buy(str(49_000 + i)))).client_order_id for i in range(5)]
     venue.fail_cancel_all(*faults)
     report = await engine.panic("cancel-all fails")
@@ -395,15 +406,15 @@ async def test_panic_retries_a_failing_cancel_all_and_reports_what_it_canceled(
     assert result.canceled == len(placed)
     assert len(result.errors) == len(faults)
     assert await venue.fetch_open_orders() == []
-    assert {engine.oms.orders[cid].status for cid in placed} == {S.CANCELED}
+    assert {known(engine, cid).status for cid in placed} == {S.CANCELED}
     for cid in placed:
-        assert (await journal(engine, cid)).status is S.CANCELED
+        assert (await journal(store, cid)).status is S.CANCELED
 
 
 async def test_an_order_waiting_for_its_journal_write_when_trading_halts_is_never_sent(
     harness: MakeHarness,
 ) -> None:
-    engine, _, venue = await harness()
+    engine, _, venue, store = await harness()
     task = asyncio.create_task(engine.submit_order(buy()))
     await asyncio.sleep(0)  # it passed risk and waits on the store
     assert venue.create_calls == 0
@@ -412,7 +423,7 @@ async def test_an_order_waiting_for_its_journal_write_when_trading_halts_is_neve
     assert order.status is S.REJECTED
     assert order.reason is not None and "before sending" in order.reason
     assert venue.create_calls == 0 and report.clean
-    assert (await journal(engine, order.client_order_id)).status is S.REJECTED
+    assert (await journal(store, order.client_order_id)).status is S.REJECTED
 
 
 # -- properties: whatever order, repetition or interleaving the venue delivers --------------------
