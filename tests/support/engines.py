@@ -132,9 +132,8 @@ async def wait_for_quotes(
 ) -> None:
     """Until the engine's book has a quote of every ``(venue, symbol)``."""
     wanted = list(pairs)
-    book = engine.market_data.book
     await eventually(
-        lambda: all(book.get(v, s) is not None for v, s in wanted),
+        lambda: all(engine.quote(v, s) is not None for v, s in wanted),
         timeout_s,
         what=f"quotes of {wanted}",
     )
