@@ -35,6 +35,8 @@ from app.store import repositories as repo
 from app.store.engine import sqlite_url
 from app.store.store import Store
 from tests.support.engines import make_settings, sim_market, wait_for_quotes
+from tests.support.faulty_venue import FaultyVenue
+from tests.support.stores import engine_store
 
 ROOT = Path(__file__).resolve().parents[2]
 S = OrderStatus
@@ -64,7 +66,7 @@ CHILD = textwrap.dedent(
         engine = Engine(settings, market=market)
         await engine.start()
         await wait_for_quotes(engine, [({venue!r}, {symbol!r})])
-        quote = engine.market_data.book.get({venue!r}, {symbol!r})
+        quote = engine.quote({venue!r}, {symbol!r})
         qty = Decimal({qty!r})
         resting = Decimal(f"{{quote.bid * 0.7:.2f}}")
         request = OrderRequest({venue!r}, {symbol!r}, Side.BUY, qty, resting)
@@ -141,18 +143,26 @@ def seq(cid: str) -> int:
     return int(cid[len(PREFIX) :], 36)
 
 
-async def restart(home: Path) -> Engine:
+async def restart(home: Path) -> tuple[Engine, FaultyVenue, Store]:
+    """The engine started again on the same data folder, with its venue and store."""
     settings = make_settings(**SETTINGS)
-    market, _ = sim_market(settings, wrap=[VENUE])
-    engine = Engine(settings, market=market)
+    market, faulty = sim_market(settings, wrap=[VENUE])
+    store = engine_store(settings)
+    engine = Engine(settings, market=market, store=store)
     await engine.start()
-    return engine
+    return engine, faulty[VENUE], store
 
 
-async def audit_chain_intact(engine: Engine) -> None:
+async def audit_chain_intact(engine: Engine, store: Store) -> None:
     """What the crash cut off was never written; what was written still chains."""
-    await engine.store.flush()
-    assert (await engine.store.run(repo.verify_audit_chain)).ok
+    await engine.flush_records()
+    assert (await store.run(repo.verify_audit_chain)).ok
+
+
+def known(engine: Engine, cid: str) -> Order:
+    order = engine.order(cid)
+    assert order is not None, f"the engine does not know {cid}"
+    return order
 
 
 def crash_order(journal: list[Order], prior: list[str]) -> Order:
@@ -162,7 +172,7 @@ def crash_order(journal: list[Order], prior: list[str]) -> Order:
 
 async def submit_after_restart(engine: Engine, journal: list[Order]) -> None:
     await wait_for_quotes(engine, [(VENUE, SYMBOL)])
-    quote = engine.market_data.book.get(VENUE, SYMBOL)
+    quote = engine.quote(VENUE, SYMBOL)
     assert quote is not None
     price = Decimal(f"{quote.bid * 0.7:.2f}") - 2
     new = await engine.submit_order(OrderRequest(VENUE, SYMBOL, Side.BUY, QTY, price))
@@ -182,27 +192,27 @@ async def test_killed_after_the_journal_before_the_venue(
     assert crashed.status is S.PENDING_SUBMIT  # journaled, and nothing more was learned
     assert venue_rows(arbdesk_home, crashed.client_order_id) == (0, 0)
 
-    engine = await restart(arbdesk_home)
+    engine, venue, store = await restart(arbdesk_home)
     try:
         report = engine.last_reconciliation
         assert report is not None and report.ok, report
         (result,) = [v for v in report.venues if v.venue == VENUE]
         assert result.rejected_unsent == 1
-        order = engine.oms.orders[crashed.client_order_id]
+        order = known(engine, crashed.client_order_id)
         assert order.status is S.REJECTED
         assert order.reason is not None and "never reached the venue" in order.reason
-        assert await engine.venues[VENUE].fetch_order(crashed.client_order_id, SYMBOL) is None
-        stored = await engine.store.run(repo.load_order, crashed.client_order_id)
+        assert await venue.fetch_order(crashed.client_order_id, SYMBOL) is None
+        stored = await store.run(repo.load_order, crashed.client_order_id)
         assert stored is not None and stored.status is S.REJECTED
         # the order placed before the crash is still open, on both sides
         (prior,) = child["prior"]
-        assert engine.oms.orders[prior].status is S.OPEN
-        on_venue = [o.client_order_id for o in await engine.venues[VENUE].fetch_open_orders()]
+        assert known(engine, prior).status is S.OPEN
+        on_venue = [o.client_order_id for o in await venue.fetch_open_orders()]
         assert on_venue == [prior]
         assert engine.trading_state is TradingState.ACTIVE
         await submit_after_restart(engine, journal)
-        assert engine.venues[VENUE].inner_creates[crashed.client_order_id] == 0  # type: ignore[attr-defined]
-        await audit_chain_intact(engine)
+        assert venue.inner_creates[crashed.client_order_id] == 0
+        await audit_chain_intact(engine, store)
     finally:
         await engine.stop()
     assert venue_rows(arbdesk_home, crashed.client_order_id) == (0, 0)
@@ -223,28 +233,28 @@ async def test_killed_after_the_venue_accepted_before_the_answer(
     assert str(crashed.price) == child["price"]
     assert venue_rows(arbdesk_home, cid) == (1, fills)  # but the venue has it
 
-    engine = await restart(arbdesk_home)
+    engine, venue, store = await restart(arbdesk_home)
     try:
         report = engine.last_reconciliation
         assert report is not None and report.ok, report
         (result,) = [v for v in report.venues if v.venue == VENUE]
         assert result.rejected_unsent == 0 and result.adopted == 0
         assert result.fills_added == fills
-        order = engine.oms.orders[cid]
+        order = known(engine, cid)
         assert order.status is final and order.origin == "manual"
-        truth = await engine.venues[VENUE].fetch_order(cid, SYMBOL)
+        truth = await venue.fetch_order(cid, SYMBOL)
         assert truth is not None and truth.status is final
         assert order.filled_qty == truth.filled_qty == (QTY if fills else 0)
-        stored = await engine.store.run(repo.load_order, cid)
+        stored = await store.run(repo.load_order, cid)
         assert stored is not None and stored.status is final
-        recorded = await engine.store.run(lambda c: repo.load_fills(c, client_order_id=cid))
-        on_venue = [f for f in await engine.venues[VENUE].fetch_fills() if f.client_order_id == cid]
+        recorded = await store.run(lambda c: repo.load_fills(c, client_order_id=cid))
+        on_venue = [f for f in await venue.fetch_fills() if f.client_order_id == cid]
         assert [f.trade_id for f in recorded] == [f.trade_id for f in on_venue]
         assert len(recorded) == fills
         assert engine.trading_state is TradingState.ACTIVE
         await submit_after_restart(engine, journal)
-        assert engine.venues[VENUE].inner_creates[cid] == 0  # type: ignore[attr-defined]
-        await audit_chain_intact(engine)
+        assert venue.inner_creates[cid] == 0
+        await audit_chain_intact(engine, store)
     finally:
         await engine.stop()
     assert venue_rows(arbdesk_home, cid) == (1, fills)  # sent once, filled at most once
