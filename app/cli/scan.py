@@ -4,6 +4,10 @@ Every market of the file is loaded first, then the chosen scanner evaluates ever
 triangle is reported once whatever the order of the file. Fees are one taker fee for every market
 (``--fee-bps``, 10 by default: Binance's regular spot tier). Basis reports both directions
 (the reverse one needs spot inventory or a borrow); annualised figures count from now.
+
+In the JSON, money is a decimal string: a leg's price and quantity as the scanner computed them
+(``decimal_str``), the size in quote currency at ``MONEY_PLACES`` (``money_str``). Edges, rates
+and basis figures stay numbers: they are market-data ratios, not amounts.
 """
 
 from __future__ import annotations
@@ -12,12 +16,12 @@ import argparse
 import json
 import sys
 import time
-from decimal import Decimal
 from typing import Any
 
 from app.cli import exit_codes
 from app.cli.scan_file import MarketRow, ScanFileError, load_markets
 from app.core.instruments import Instrument
+from app.core.money import decimal_str, money_str, to_decimal
 from app.core.opportunities import BasisDetail, Opportunity
 from app.core.quotes import Quote
 from app.engine.scanners import (
@@ -93,7 +97,7 @@ def scan_rows(
 ) -> list[Opportunity]:
     """The opportunities of one snapshot, best edge first."""
     now = time.time_ns() if now_ns is None else now_ns
-    fee = Decimal(str(fee_bps)) / 10_000
+    fee = to_decimal(fee_bps) / 10_000
     instruments = [
         Instrument(
             r.venue,
@@ -142,13 +146,13 @@ def as_json(opp: Opportunity) -> dict[str, Any]:
                 "venue": leg.venue,
                 "symbol": leg.symbol,
                 "side": leg.side.value,
-                "price": leg.price,
-                "qty": leg.qty,
+                "price": decimal_str(to_decimal(leg.price)),
+                "qty": decimal_str(to_decimal(leg.qty)),
             }
             for leg in opp.legs
         ],
         "edge_bps": opp.edge_bps,
-        "size_quote": opp.size_quote,
+        "size_quote": money_str(to_decimal(opp.size_quote)),
         "size_asset": opp.size_asset,
     }
     if isinstance(opp.detail, BasisDetail):

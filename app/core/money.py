@@ -23,7 +23,7 @@ ONE: Final = Decimal(1)
 #: snapshots), never to the ledger itself (positions, balances, fills), which stays exact.
 MONEY_PLACES: Final = 8
 _MONEY_QUANTUM: Final = Decimal(1).scaleb(-MONEY_PLACES)
-_WIDE: Final = Context(prec=100)  # rounding to places must not fail on a large amount
+_ROOMY: Final = Context(prec=60)
 
 
 def to_decimal(value: float | int | str | Decimal) -> Decimal:
@@ -75,7 +75,7 @@ def bps(value: Decimal | float) -> Decimal:
 
 def round_money(amount: Decimal) -> Decimal:
     """``amount`` rounded half-even to ``MONEY_PLACES`` decimals, for showing and recording."""
-    rounded = amount.quantize(_MONEY_QUANTUM, ROUND_HALF_EVEN, _WIDE)
+    rounded = amount.quantize(_MONEY_QUANTUM, ROUND_HALF_EVEN, _wide(amount))
     return rounded if rounded else rounded.copy_abs()  # no "-0E-8"
 
 
@@ -83,7 +83,14 @@ def money_str(amount: Decimal) -> str:
     """An amount as JSON and reports show it: at ``MONEY_PLACES``, plain notation, no trailing
     zeros (``"100000"``, ``"0.1488"``, ``"-0.00000001"``, ``"0"``)."""
     rounded = round_money(amount)
-    return format(rounded.normalize(_WIDE), "f") if rounded else "0"
+    return format(rounded.normalize(_wide(rounded)), "f") if rounded else "0"
+
+
+def _wide(amount: Decimal) -> Context:
+    """A context with room for every digit of ``amount`` at ``MONEY_PLACES`` (in the default 28
+    digits ``quantize`` fails from 1E+20 on)."""
+    digits = amount.adjusted() + MONEY_PLACES + 2
+    return _ROOMY if digits <= _ROOMY.prec else Context(prec=digits)
 
 
 def decimal_str(value: Decimal) -> str:

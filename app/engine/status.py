@@ -1,7 +1,9 @@
 """What ``arbdesk status`` shows, from a running engine or from its records alone.
 
 Both give the same JSON shape, so the shell reads one format whichever answered: the trading
-state, the open orders per venue and the positions. Money is written as strings (exact Decimals).
+state, the open orders per venue and the positions. Money is a decimal string in plain notation:
+prices and quantities exactly as held (``decimal_str``), amounts such as realized PnL and fees at
+``MONEY_PLACES`` (``money_str``).
 The store-only readers also serve ``arbdesk audit verify``; they never start venues or a feed.
 """
 
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection
 
 from app.core.accounting import Position
+from app.core.money import decimal_str, money_str
 from app.core.orders import Order
 from app.engine.orders.risk import STATE_KEY
 from app.runtime import paths
@@ -42,9 +45,9 @@ def order_dict(order: Order) -> dict[str, Any]:
         "symbol": order.symbol,
         "side": order.side.value,
         "type": order.type.value,
-        "quantity": str(order.quantity),
-        "price": None if order.price is None else str(order.price),
-        "filled_qty": str(order.filled_qty),
+        "quantity": decimal_str(order.quantity),
+        "price": None if order.price is None else decimal_str(order.price),
+        "filled_qty": decimal_str(order.filled_qty),
         "status": order.status.value,
         "origin": order.origin,
     }
@@ -54,9 +57,10 @@ def position_dict(position: Position) -> dict[str, Any]:
     return {
         "venue": position.instrument_id.venue,
         "symbol": position.instrument_id.symbol,
-        "qty": str(position.qty),
-        "avg_entry": str(position.avg_entry),
-        "realized_pnl": str(position.realized_pnl),
+        "qty": decimal_str(position.qty),
+        "avg_entry": decimal_str(position.avg_entry),
+        "realized_pnl": money_str(position.realized_pnl),
+        "fees": money_str(position.fees),
     }
 
 

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,10 @@ def test_replay_to_the_end_prints_the_json_summary(arbdesk_home: Path) -> None:
     assert summary["quotes_total"] == sum(per_venue.values())
     kinds = summary["opportunities_per_kind"]
     assert isinstance(kinds, dict) and "basis" in kinds
+    equity = summary["equity"]
+    assert isinstance(equity, dict) and set(equity) >= {"USDT"}
+    for amount in equity.values():  # money: a decimal string, never a float
+        assert isinstance(amount, str) and Decimal(amount) > 0
     assert (arbdesk_home / "data" / "arbdesk.sqlite").exists()
     assert (arbdesk_home / "data" / "paper.sqlite").exists()
     assert (arbdesk_home / "logs" / "arbdesk.log").exists()

@@ -54,10 +54,15 @@ async def test_replay_of_bundled_data_counts_every_quote_per_venue() -> None:
     expected = file_counts()
     assert summary["quotes_per_venue"] == dict(expected)
     assert summary["quotes_total"] == sum(expected.values())
-    equity = summary["equity"]
-    assert isinstance(equity, dict)
+    equity, pnl = summary["equity"], summary["pnl"]
+    assert isinstance(equity, dict) and isinstance(pnl, dict)
+    # money is a decimal string (not a float), at 8 decimals at most, in plain notation
+    for amount in (*equity.values(), *pnl.values()):
+        assert isinstance(amount, str) and "E" not in amount
+        assert Decimal(amount) == round(Decimal(amount), 8)
+    usdt = Decimal(equity["USDT"])
     # three paper venues with 100k USDT, 1 BTC and 10 ETH each, valued at real 2024-08-08 prices
-    assert 3 * 100_000 + 3 * 55_000 < equity["USDT"] < 3 * 100_000 + 3 * 65_000 + 3 * 10 * 2_800
+    assert 3 * 100_000 + 3 * 55_000 < usdt < 3 * 100_000 + 3 * 65_000 + 3 * 10 * 2_800
     assert summary["orders_total"] == 0
 
 

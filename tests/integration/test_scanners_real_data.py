@@ -17,6 +17,7 @@ import json
 import math
 import random
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -229,7 +230,7 @@ def test_the_scan_command_agrees(
                 base, quote = leg["symbol"].split("/")
                 assets.append(quote if leg["side"] == "buy" else base)
             got[normalised(assets)] = opp["edge_bps"]
-            assert opp["size_quote"] > 0
+            assert Decimal(opp["size_quote"]) > 0
         assert_same(got, brute.profitable(10.0))
 
 

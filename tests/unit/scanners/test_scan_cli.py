@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -64,13 +65,20 @@ def test_triangular_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     (opp,) = out["opportunities"]
     assert opp["kind"] == "triangular"
     assert opp["edge_bps"] == pytest.approx((0.999**3 * 1.1 - 1) * 10_000)
-    assert opp["size_quote"] == pytest.approx(2 / 0.999 * 10)
+    assert opp["size_quote"] == "20.02002002"  # money: a decimal string at 8 places
+    assert float(Decimal(opp["size_quote"])) == pytest.approx(2 / 0.999 * 10)
     assert [(leg["symbol"], leg["side"]) for leg in opp["legs"]] == [
         ("ETH/USDT", "buy"),
         ("ETH/BTC", "sell"),
         ("BTC/USDT", "sell"),
     ]
     assert set(opp["legs"][0]) >= {"venue", "symbol", "side", "price", "qty"}
+    for leg in opp["legs"]:  # an order's price and quantity: decimal strings, plain notation
+        assert isinstance(leg["price"], str) and isinstance(leg["qty"], str)
+        assert Decimal(leg["price"]) > 0 and Decimal(leg["qty"]) > 0
+        assert "E" not in leg["price"] + leg["qty"]
+    assert opp["legs"][0]["price"] == "10.0"  # the ask of ETH/USDT, as the snapshot gave it
+    assert isinstance(opp["edge_bps"], float)  # a ratio of market data stays a number
     assert out["markets"] == 3
     high = run_json(
         capsys, str(write(tmp_path, TRIANGLE)), "--kind", "triangular", "--min-edge-bps", "1000"
