@@ -26,7 +26,6 @@ from app.core.accounting import Balance, Position
 from app.core.bus import EventBus
 from app.core.events import Alert, AlertLevel, EquityUpdated, VenueState, VenueStatusChanged
 from app.core.instruments import Instrument, InstrumentId
-from app.core.money import money_str
 from app.core.opportunities import Opportunity
 from app.core.orders import Order, OrderRequest
 from app.core.panic import PanicReport
@@ -288,6 +287,17 @@ class Engine:
         """Why trading is in its state (the halt's reason; empty when ACTIVE)."""
         return self._risk.reason
 
+    async def set_trading_state(
+        self, state: TradingState, reason: str, actor: str = "user"
+    ) -> None:
+        """ACTIVE, REDUCING (only orders that reduce exposure pass) or HALTED without cancelling
+        anything (``panic`` also cancels); persisted before it is announced. Leaving HALTED
+        goes through ``reset_halt`` (a fresh reconciliation first)."""
+        halted = self._risk.persisted_state is TradingState.HALTED
+        if halted and state is not TradingState.HALTED:
+            raise ValueError("leaving HALTED goes through reset_halt")
+        await self._risk.set_state(state, reason, actor)
+
     def risk_limits(self) -> RiskLimits:
         return self._risk.settings.limits
 
@@ -536,8 +546,8 @@ class Engine:
             "fills_total": self._oms.fills_total,
             "trading_state": self._risk.state.value,
             "risk_rejections": self._risk.stats(),
-            "equity": {c: money_str(v) for c, v in valuation.equity.items()},
-            "pnl": {c: money_str(v) for c, v in valuation.pnl.items()},
+            "equity": {c: float(v) for c, v in valuation.equity.items()},
+            "pnl": {c: float(v) for c, v in valuation.pnl.items()},
             "equity_complete": valuation.complete,
             "equity_snapshots": self._portfolio.snapshots_taken,
             "loop_lag_ms": {"p50": round(lag.p50_ms, 3), "p99": round(lag.p99_ms, 3)},

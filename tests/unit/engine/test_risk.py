@@ -9,7 +9,11 @@ import pytest
 from app.core.events import RiskRejected, TradingStateChanged
 from app.core.orders import OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from app.core.trading_state import TradingState
-from app.engine.orders.oms import OrderRefused
+from app.engine.api import OrderRefused
+from app.engine.orders.risk import STATE_KEY
+from app.store import repositories as repo
+from app.store.engine import create_store_engine, sqlite_url
+from tests.support.engines import data_dir, eventually
 
 from .conftest import MakeEngine
 
@@ -63,11 +67,11 @@ async def test_each_rule_refuses_with_its_numbers(
 ) -> None:
     engine, _ = await make_engine(paper={"starting_balances": {"USDT": 40_000, "BTC": 1}})
     seen: list[RiskRejected] = []
-    engine.bus.subscribe(RiskRejected, seen.append)
+    engine.subscribe(RiskRejected, seen.append)
     text = await refused(engine, request_)
     assert text.startswith(rule + "|")
     assert words in text
-    assert engine.risk.stats()[rule] == 1
+    assert engine.risk_stats()[rule] == 1
     assert [e.rule for e in seen] == [rule]
     assert engine.open_orders() == []
 
@@ -81,12 +85,24 @@ async def test_stale_quote_is_refused(make_engine: MakeEngine) -> None:
 
 
 async def test_position_and_gross_limits(make_engine: MakeEngine) -> None:
-    engine, _ = await make_engine(
-        risk={"limits": {"max_position_notional": 60_000, "max_gross_exposure": 120_000}}
+    engine, feed = await make_engine(
+        ["sim-a"],
+        risk={"limits": {"max_position_notional": 60_000, "max_gross_exposure": 120_000}},
+        # ~50k of BTC and ~64.8k of ETH: ~114.8k of exposure once the book is valued
+        paper={"starting_balances": {"USDT": 100_000, "BTC": 1, "ETH": "21.6"}},
     )
     # 1 BTC already held at ~50k: 0.3 more would make a 65k position
     assert (await refused(engine, buy(qty="0.3"))).startswith("max_position_notional|")
-    engine.portfolio.gross_exposure = D(115_000)
+    feed.advance(1.1)  # a revaluation is due (every second of market time)
+    feed.push("sim-a", "BTC/USDT", 50_000.0, 50_001.0)
+    feed.push("sim-a", "ETH/USDT", 3_000.0, 3_000.5)
+
+    def gross_refused() -> bool:
+        return not {r.rule: r for r in engine.preview_order(buy(qty="0.2"))}[
+            "max_gross_exposure"
+        ].passed
+
+    await eventually(gross_refused, what="the holdings to be valued")
     assert (await refused(engine, buy(qty="0.2"))).startswith("max_gross_exposure|")
 
 
@@ -128,11 +144,11 @@ async def test_halted_allows_only_reduce_only_and_reducing_only_reductions(
     perp = {"symbol": "BTC/USDT:USDT", "price": None, "type": OrderType.MARKET}
     long = await engine.submit_order(buy(qty="0.1", time_in_force=TimeInForce.IOC, **perp))
     assert long.status is OrderStatus.FILLED
-    await engine.risk.set_state(TradingState.REDUCING, "test")
+    await engine.set_trading_state(TradingState.REDUCING, "test")
     assert (await refused(engine, buy(qty="0.1", **perp))).startswith("trading_state|")
     smaller = await engine.submit_order(buy(qty="0.05", side=Side.SELL, **perp))
     assert smaller.status is OrderStatus.FILLED
-    await engine.risk.set_state(TradingState.HALTED, "test")
+    await engine.set_trading_state(TradingState.HALTED, "test")
     assert "HALTED" in await refused(engine, buy(qty="0.01", side=Side.SELL, **perp))
     feed.advance(1)  # past the duplicate-order window
     feed.push("sim-a", "BTC/USDT:USDT", 50_010.0, 50_010.5)
@@ -142,17 +158,25 @@ async def test_halted_allows_only_reduce_only_and_reducing_only_reductions(
 
 async def test_state_is_persisted_before_it_is_announced(make_engine: MakeEngine) -> None:
     engine, _ = await make_engine()
-    seen: list[TradingState] = []
+    database = create_store_engine(sqlite_url(data_dir() / "arbdesk.sqlite"))
+    seen: list[tuple[TradingState, str]] = []
 
     def on_change(event: TradingStateChanged) -> None:
-        seen.append(event.state)
-        assert engine.risk.persisted_state is event.state
+        with database.connect() as conn:  # committed by the store: another connection sees it
+            seen.append((event.state, repo.get_setting(conn, STATE_KEY)["state"]))
 
-    engine.bus.subscribe(TradingStateChanged, on_change)
-    await engine.risk.set_state(TradingState.REDUCING, "because")
-    assert seen == [TradingState.REDUCING]
-    with pytest.raises(ValueError, match="never persisted"):
-        await engine.risk.set_state(TradingState.RECONCILING, "no")
+    engine.subscribe(TradingStateChanged, on_change)
+    try:
+        await engine.set_trading_state(TradingState.REDUCING, "because")
+        assert seen == [(TradingState.REDUCING, "REDUCING")]
+        assert engine.trading_state is TradingState.REDUCING and engine.trading_reason == "because"
+        with pytest.raises(ValueError, match="never persisted"):
+            await engine.set_trading_state(TradingState.RECONCILING, "no")
+        await engine.set_trading_state(TradingState.HALTED, "stop")
+        with pytest.raises(ValueError, match="reset_halt"):
+            await engine.set_trading_state(TradingState.ACTIVE, "no")
+    finally:
+        database.dispose()
 
 
 async def test_preview_counts_nothing(make_engine: MakeEngine) -> None:
@@ -160,4 +184,4 @@ async def test_preview_counts_nothing(make_engine: MakeEngine) -> None:
     results = {r.rule: r for r in engine.preview_order(buy(price="60000"))}
     assert not results["price_band"].passed and "bps from mid" in results["price_band"].message
     assert results["trading_state"].passed
-    assert engine.risk.stats() == {}
+    assert engine.risk_stats() == {}
