@@ -26,6 +26,7 @@ from app.core.accounting import Balance, Position
 from app.core.bus import EventBus
 from app.core.events import Alert, AlertLevel, EquityUpdated, VenueState, VenueStatusChanged
 from app.core.instruments import Instrument, InstrumentId
+from app.core.money import money_str
 from app.core.opportunities import Opportunity
 from app.core.orders import Order, OrderRequest
 from app.core.panic import PanicReport
@@ -546,8 +547,8 @@ class Engine:
             "fills_total": self._oms.fills_total,
             "trading_state": self._risk.state.value,
             "risk_rejections": self._risk.stats(),
-            "equity": {c: float(v) for c, v in valuation.equity.items()},
-            "pnl": {c: float(v) for c, v in valuation.pnl.items()},
+            "equity": {c: money_str(v) for c, v in valuation.equity.items()},
+            "pnl": {c: money_str(v) for c, v in valuation.pnl.items()},
             "equity_complete": valuation.complete,
             "equity_snapshots": self._portfolio.snapshots_taken,
             "loop_lag_ms": {"p50": round(lag.p50_ms, 3), "p99": round(lag.p99_ms, 3)},
