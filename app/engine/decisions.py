@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.core.instruments import Instrument, split_symbol
+from app.core.money import to_float
 from app.core.opportunities import Opportunity, Signal
 from app.runtime.scanner_settings import DecisionSettings
 
@@ -77,9 +78,9 @@ class Decisions:
             (i.venue, i.symbol): _Rules(
                 i.base,
                 i.quote,
-                float(i.min_qty),
-                float(i.min_notional),
-                float(i.contract_size),
+                to_float(i.min_qty),
+                to_float(i.min_notional),
+                to_float(i.contract_size),
                 i.inverse,
             )
             for i in instruments

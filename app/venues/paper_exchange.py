@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from app.core.clock import Clock
 from app.core.instruments import Instrument
-from app.core.money import ZERO
+from app.core.money import ZERO, to_float
 from app.core.orders import Fill, Liquidity, Order, OrderStatus, OrderType, Side, TimeInForce
 from app.core.quotes import Quote
 from app.venues.errors import OrderRejected
@@ -340,7 +340,7 @@ class PaperExchange:
         if book is None:
             book = self.books[order.symbol] = RestingBook()
         cid = order.client_order_id
-        book.add(Resting(cid, order.side, float(order.price), self.seq[cid]))
+        book.add(Resting(cid, order.side, to_float(order.price), self.seq[cid]))
 
     def _retire(self, order: Order) -> None:
         """An order that ended: out of the open set and the book, its hold released."""

@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from app.core.instruments import Instrument, InstrumentKind
+from app.core.money import to_float
 from app.core.quotes import Quote
 
 FloatArray = npt.NDArray[np.float64]
@@ -295,8 +296,8 @@ class PriceModel:
         self._latency_ns = np.array(latency_ns, dtype=np.int64)
         self._spread = np.array(spread)
         self._size = np.array(size)
-        self._tick_inv = np.array([float(1 / t) for t in tick])  # exact integers: 1/0.01 = 100
-        self._step_inv = np.array([float(1 / s) for s in step])
+        self._tick_inv = np.array([to_float(1 / t) for t in tick])  # exact integers: 1/0.01 = 100
+        self._step_inv = np.array([to_float(1 / s) for s in step])
         if not all(float(x).is_integer() for x in (*self._tick_inv, *self._step_inv)):
             raise ValueError("sim ticks and steps must be 1/integer")
         self._history = math.ceil(float(self._lag_ns.max()) / GRID_NS) + 1

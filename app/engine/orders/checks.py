@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from app.core.accounting import Balance, Position
 from app.core.instruments import Instrument
-from app.core.money import ZERO
+from app.core.money import ZERO, to_float
 from app.core.orders import OrderRequest, OrderType, Side
 from app.core.quotes import Quote
 from app.core.trading_state import TradingState
@@ -89,7 +89,7 @@ def price_band(i: RiskInputs) -> str | None:
         return None
     mid = i.quote.mid
     band = i.limits.price_band_bps
-    price = float(r.price)
+    price = to_float(r.price)
     off_bps = (price / mid - 1.0) * 10_000.0
     if (r.side is Side.BUY and off_bps > band) or (r.side is Side.SELL and -off_bps > band):
         return f"price {r.price} is {off_bps:+.0f} bps from mid {mid:.8g} (band {band:.0f} bps)"

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from app.core.instruments import Instrument, InstrumentKind
+from app.core.money import to_float
 
 #: A taker fee override in basis points: one for every instrument, or per venue.
 FeeOverride = float | Mapping[str, float] | None
@@ -21,7 +22,7 @@ def taker_fee(inst: Instrument, override: FeeOverride = None) -> float:
         return float(override) / 10_000.0
     if override is not None and inst.venue in override:
         return float(override[inst.venue]) / 10_000.0
-    return float(inst.taker_fee)
+    return to_float(inst.taker_fee)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,7 @@ class MarketSpec:
             quote=inst.quote,
             kind=inst.kind,
             keep=1.0 - fraction,
-            contract_size=float(inst.contract_size),
+            contract_size=to_float(inst.contract_size),
             inverse=inst.inverse,
             expiry_ns=inst.expiry_ms * 1_000_000 if inst.expiry_ms is not None else None,
         )
