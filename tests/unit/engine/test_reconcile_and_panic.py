@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from app.core.clock import ManualClock
-from app.core.events import VenueState
 from app.core.orders import Order, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from app.core.panic import PanicReport
 from app.core.trading_state import TradingState
-from app.engine.health import VenueHealth
+from app.engine.engine import Engine
 from app.engine.orders.oms import OrderRefused
-from app.engine.portfolio import Valuation
+from app.engine.orders.risk import DAY_KEY, PEAK_KEY
 from app.store import repositories as repo
+from app.store.store import Store
+from app.venues.base import Venue
 from app.venues.paper import PaperVenue
 from app.venues.paper_store import PaperStateStore
+from tests.support.engines import T0, ManualFeed, make_settings, manual_market, start_manual
+from tests.support.stores import engine_store
 
 from .conftest import MakeEngine
 
@@ -30,33 +36,73 @@ def limit(price: str, venue: str = "sim-a", qty: str = "0.01") -> OrderRequest:
     return OrderRequest(venue, "BTC/USDT", Side.BUY, D(qty), D(price))
 
 
-async def test_panic_cancels_everything_verifies_and_reports(make_engine: MakeEngine) -> None:
-    engine, _ = await make_engine()
+@dataclass(frozen=True)
+class Built:
+    """An engine with the venues and the store the test built for it (the engine's are private)."""
+
+    engine: Engine
+    feed: ManualFeed
+    venues: Mapping[str, Venue]
+    store: Store
+
+
+MakeBuilt = Callable[..., Awaitable[Built]]
+
+
+@pytest.fixture
+async def make_built(arbdesk_home: Path) -> AsyncIterator[MakeBuilt]:
+    """Like ``make_engine``, keeping the venues and the store; all engines stopped after."""
+    started: list[Engine] = []
+
+    async def make(**over: object) -> Built:
+        settings = make_settings(**over)
+        market, feed, _ = manual_market(settings)
+        store = engine_store(settings)
+        engine = Engine(settings, market=market, store=store)
+        started.append(engine)
+        await start_manual(engine, feed)
+        return Built(engine, feed, market.venues, store)
+
+    yield make
+    for engine in started:
+        await engine.stop()
+
+
+def known(engine: Engine, cid: str) -> Order:
+    order = engine.order(cid)
+    assert order is not None, f"the engine does not know {cid}"
+    return order
+
+
+async def test_panic_cancels_everything_verifies_and_reports(make_built: MakeBuilt) -> None:
+    built = await make_built()
+    engine = built.engine
     placed = [
         await engine.submit_order(limit(str(49_000 + i), v))
         for v in ("sim-a", "sim-b")
         for i in range(5)
     ]
     reports: list[PanicReport] = []
-    engine.bus.subscribe(PanicReport, reports.append)
+    engine.subscribe(PanicReport, reports.append)
     report = await engine.panic("test", actor="tester")
     assert report.clean and reports == [report]
     assert sum(v.canceled for v in report.venues) == len(placed) == 10
     assert engine.trading_state is TradingState.HALTED
     assert engine.open_orders() == []
-    for name, venue in engine.venues.items():
+    for name, venue in built.venues.items():
         assert await venue.fetch_open_orders() == [], name
     with pytest.raises(OrderRefused, match="HALTED"):
         await engine.submit_order(limit("48000"))
-    await engine.store.flush()
-    actions = [e.action for e in await engine.store.run(repo.load_audit)]
+    await engine.flush_records()
+    actions = [e.action for e in await built.store.run(repo.load_audit)]
     for step in ("panic_start", "trading_state", "panic_cancel", "panic_done"):
         assert step in actions
-    assert (await engine.store.run(repo.verify_audit_chain)).ok
+    assert (await built.store.run(repo.verify_audit_chain)).ok
 
 
-async def test_panic_flatten_closes_derivative_positions(make_engine: MakeEngine) -> None:
-    engine, _ = await make_engine()
+async def test_panic_flatten_closes_derivative_positions(make_built: MakeBuilt) -> None:
+    built = await make_built()
+    engine = built.engine
     perp = OrderRequest(
         "sim-a", "BTC/USDT:USDT", Side.SELL, D("0.2"), None, OrderType.MARKET, TimeInForce.IOC
     )
@@ -65,7 +111,7 @@ async def test_panic_flatten_closes_derivative_positions(make_engine: MakeEngine
     assert report.clean
     (a,) = [v for v in report.venues if v.venue == "sim-a"]
     assert a.closed_positions == ("BTC/USDT:USDT buy 0.2",)
-    assert [p for p in await engine.venues["sim-a"].fetch_positions() if p.qty] == []
+    assert [p for p in await built.venues["sim-a"].fetch_positions() if p.qty] == []
 
 
 async def test_halt_survives_restart_and_reset_needs_confirmation(
@@ -93,7 +139,7 @@ async def test_restart_adopts_orders_placed_elsewhere(
     store = PaperStateStore(arbdesk_home / "data" / "paper.sqlite")
     outsider = PaperVenue(
         "sim-a",
-        list(engine.venues["sim-a"].instruments()),
+        [i for i in engine.instruments().values() if i.venue == "sim-a"],
         starting_balances={"USDT": D(100_000)},
         store=store,
         clock=ManualClock(feed.clock.now_ns()),
@@ -108,14 +154,14 @@ async def test_restart_adopts_orders_placed_elsewhere(
     assert report is not None and report.ok
     (a,) = [v for v in report.venues if v.venue == "sim-a"]
     assert a.adopted == 1
-    assert again.oms.orders["EXT1"].origin == "external"
+    assert known(again, "EXT1").origin == "external"
     assert [o.client_order_id for o in again.open_orders("sim-a")] == ["EXT1"]
 
 
 async def test_a_journaled_order_the_venue_never_got_is_rejected_at_start(
-    make_engine: MakeEngine,
+    make_engine: MakeEngine, make_built: MakeBuilt
 ) -> None:
-    engine, _ = await make_engine()
+    built = await make_built()
     ghost = Order(
         "ADghost1",
         "sim-a",
@@ -126,18 +172,18 @@ async def test_a_journaled_order_the_venue_never_got_is_rejected_at_start(
         D("49000"),
         status=S.PENDING_SUBMIT,
     )
-    await engine.store.run(repo.save_order, ghost)
-    await engine.stop()
+    await built.store.run(repo.save_order, ghost)  # journaled, then the process died
+    await built.engine.stop()
     again, _ = await make_engine()
-    assert again.oms.orders["ADghost1"].status is S.REJECTED
-    assert "never reached the venue" in (again.oms.orders["ADghost1"].reason or "")
+    assert known(again, "ADghost1").status is S.REJECTED
+    assert "never reached the venue" in (known(again, "ADghost1").reason or "")
     assert again.trading_state is TradingState.ACTIVE
 
 
 async def test_an_open_order_the_venue_does_not_know_halts_trading(
-    make_engine: MakeEngine,
+    make_engine: MakeEngine, make_built: MakeBuilt
 ) -> None:
-    engine, _ = await make_engine()
+    built = await make_built()
     lost = Order(
         "ADlost1",
         "sim-a",
@@ -148,8 +194,8 @@ async def test_an_open_order_the_venue_does_not_know_halts_trading(
         D("49000"),
         status=S.OPEN,
     )
-    await engine.store.run(repo.save_order, lost)
-    await engine.stop()
+    await built.store.run(repo.save_order, lost)
+    await built.engine.stop()
     again, _ = await make_engine()
     assert again.trading_state is TradingState.HALTED
     assert again.last_reconciliation is not None
@@ -178,22 +224,53 @@ async def test_a_storm_of_rejections_runs_the_kill_switch(make_engine: MakeEngin
     assert engine.open_orders() == []
 
 
-async def test_daily_loss_drawdown_and_venue_down_reasons(make_engine: MakeEngine) -> None:
+async def seed(values: dict[str, object]) -> None:
+    """What an earlier run left in the store (the risk engine reads it when it starts)."""
+    store = engine_store(make_settings())
+    await store.open()
+    try:
+        for key, value in values.items():
+            await store.run(repo.set_setting, key, value)
+    finally:
+        await store.close()
+
+
+async def automatic_halt(engine: Engine, feed: ManualFeed) -> PanicReport:
+    """Market time passes (quotes keep coming) until the halt check pulls the kill switch."""
+    for _ in range(400):
+        if engine.last_panic is not None:
+            break
+        feed.advance(0.05)
+        feed.push("sim-a", "BTC/USDT", 50_000.0, 50_001.0)
+        await asyncio.sleep(0.005)
+    assert engine.last_panic is not None, "no automatic halt"
+    return engine.last_panic
+
+
+TODAY = dt.datetime.fromtimestamp(T0 / 1e9, dt.UTC).date().isoformat()
+
+
+@pytest.mark.parametrize(
+    ("saved", "halts", "words"),
+    [
+        (
+            {DAY_KEY: {"day": TODAY, "equity": "152000"}},
+            {"daily_loss_limit": 1000},
+            "daily loss 1,999.50 reached the limit 1,000",
+        ),
+        ({PEAK_KEY: "300000"}, {"max_drawdown_pct": 40}, "drawdown 50.00% from peak 300,000.00"),
+    ],
+)
+async def test_a_loss_from_the_day_start_or_the_peak_halts_trading(
+    make_engine: MakeEngine, saved: dict[str, object], halts: dict[str, object], words: str
+) -> None:
+    await seed(saved)
     engine, feed = await make_engine(
-        risk={"halts": {"daily_loss_limit": 1000, "max_drawdown_pct": 50, "venue_down_halt_s": 5}}
+        ["sim-a"],
+        risk={"halts": {**halts, "check_interval_ms": 20}},
+        portfolio={"revalue_interval_ms": 20},
+        paper={"starting_balances": {"USDT": 100_000, "BTC": 1, "ETH": 0}},  # equity 150,000.50
     )
-    risk = engine.risk
-
-    def valuation(usdt: str) -> Valuation:
-        return Valuation(feed.clock.now_ns(), {"USDT": D(usdt), "BTC": D(1)}, {}, True)
-
-    assert risk.halt_reason(valuation("100000"), [], set()) is None
-    assert risk.halt_reason(valuation("99500"), [], set()) is None
-    reason = risk.halt_reason(valuation("98900"), [], set())
-    assert reason is not None and "daily loss 1,100.00" in reason
-    down = [VenueHealth("sim-b", VenueState.DOWN, "", None)]
-    assert risk.halt_reason(None, down, {"sim-b"}) is None
-    feed.advance(6)
-    reason = risk.halt_reason(None, down, {"sim-b"})
-    assert reason is not None and "venue sim-b down for 6 s" in reason
-    assert risk.halt_reason(None, down, set()) is None  # no exposure there: no halt
+    report = await automatic_halt(engine, feed)
+    assert report.actor == "risk" and words in report.reason, report.reason
+    assert engine.trading_state is TradingState.HALTED
