@@ -20,6 +20,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from app.core.money import to_decimal
 from app.core.secrets import KeyMaterial, scrub
 from app.venues.key_permissions import NO_PROBE_IN_SANDBOX, KeyPermissions, probe_for
 
@@ -208,7 +209,7 @@ def _report(
 ) -> KeyCheckReport:
     totals = balance.get("total") or {}
     balances = {
-        str(asset): Decimal(str(value))
+        str(asset): to_decimal(value)
         for asset, value in sorted(totals.items())
         if value not in (None, 0, 0.0)
     }

@@ -6,8 +6,6 @@ the input changes and as the market moves, so what the ticket shows is what the 
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -25,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.money import price_for_side
+from app.core.money import price_for_side, to_decimal
 from app.core.orders import Order, OrderRequest, Side
 from app.engine.api import CheckResult, JournalWriteFailed, OrderRefused
 from app.ui import format as fmt
@@ -194,7 +192,7 @@ class OrderTicketPanel(QWidget):
             return
         price = request.price
         if price is None and quote is not None:
-            price = Decimal(str(quote.ask if self.side is Side.BUY else quote.bid))
+            price = to_decimal(quote.ask if self.side is Side.BUY else quote.bid)
         inst = self._controller.instrument(form.venue, form.symbol)
         if price is not None and inst is not None:
             value = inst.notional_quote(request.quantity, price)
