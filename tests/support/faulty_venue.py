@@ -21,6 +21,24 @@ call takes the next one (no fault queued: the call passes straight through):
   only after the cancel's acknowledgement has returned: fills, balances and positions arrive late;
   order updates older than the acknowledgement are dropped (the acknowledgement superseded them).
 
+- ``UNEXPECTED`` (creates): the venue carries the request out and its answer cannot be read: an
+  exception outside the venue error taxonomy (a parse error), as a buggy adapter would raise.
+- ``NOT_FOUND`` / ``REJECT`` (cancels): the venue says it does not know the order
+  (``OrderNotFound``), or refuses the cancel (``OrderRejected``); nothing reaches it.
+- ``fail_fetch``: the next ``fetch_order`` calls fail with ``TRANSIENT`` (``TransientError``).
+- ``fail_fetch_fills(KILL_BEFORE_SEND)``: the process dies when fills are asked for.
+- ``HANG`` (creates): the request reaches the venue and is carried out; its answer is held back
+  until ``answer()``, while the venue's reports flow as usual.
+- ``inject_fill``: a fill the venue reports for an order of its own choosing (one we never sent);
+  ``inject_order``: likewise an order report.
+- ``SLOW_REJECT`` (creates): the venue takes its time (until ``answer()``), then refuses.
+- ``NOT_FOUND`` (``fetch_order``): the venue answers that it does not know the order (None)
+  without being asked; (``fetch_open_orders``): its list lags and shows no order at all.
+- ``fail_close(HANG)``: ``close`` never returns until ``answer()`` (a venue that hangs up badly).
+
+Calls are counted: ``create_calls``, ``cancel_calls`` and ``close_calls`` (every request the
+engine made), ``fetch_calls`` (per client order id, every ``fetch_order``).
+
 ``inner_creates`` counts, per client order id, the create requests that really reached the inner
 venue: the proof that nothing was sent twice.
 """
@@ -38,7 +56,7 @@ from app.core.accounting import Balance, Position
 from app.core.instruments import Instrument
 from app.core.orders import Fill, Order
 from app.venues.base import Venue, VenueListener
-from app.venues.errors import AmbiguousOutcome, OrderRejected, TransientError
+from app.venues.errors import AmbiguousOutcome, OrderNotFound, OrderRejected, TransientError
 
 Report = Order | Fill | tuple[str, Balance] | tuple[str, Position]
 
@@ -51,6 +69,11 @@ class Fault(StrEnum):
     KILL_BEFORE_SEND = "kill_before_send"
     KILL_AFTER_SEND = "kill_after_send"
     LATE_FILLS = "late_fills"
+    UNEXPECTED = "unexpected"
+    HANG = "hang"
+    SLOW_SEND = "slow_send"
+    NOT_FOUND = "not_found"
+    SLOW_REJECT = "slow_reject"
 
 
 def _die() -> None:
@@ -66,10 +89,17 @@ class FaultyVenue:
         self.create_faults: deque[Fault] = deque()
         self.cancel_faults: deque[Fault] = deque()
         self.cancel_all_faults: deque[Fault] = deque()
+        self.fetch_faults: deque[Fault] = deque()
+        self.fetch_fills_faults: deque[Fault] = deque()
+        self.fetch_open_faults: deque[Fault] = deque()
+        self.close_faults: deque[Fault] = deque()
+        self._answer = asyncio.Event()
         self.create_calls = 0  # requests the engine made
         self.inner_creates: Counter[str] = Counter()  # requests that reached the inner venue
         self.cancel_calls = 0
         self.inner_cancels: Counter[str] = Counter()
+        self.fetch_calls: Counter[str] = Counter()
+        self.close_calls = 0
         self.reports_dropped = 0
         self.on_sent: list[str] = []  # client order ids, in the order they reached the venue
         self._listener: VenueListener | None = None
@@ -87,6 +117,29 @@ class FaultyVenue:
 
     def fail_cancel_all(self, *faults: Fault) -> None:
         self.cancel_all_faults.extend(faults)
+
+    def fail_fetch(self, *faults: Fault) -> None:
+        self.fetch_faults.extend(faults)
+
+    def fail_fetch_open(self, *faults: Fault) -> None:
+        self.fetch_open_faults.extend(faults)
+
+    def fail_fetch_fills(self, *faults: Fault) -> None:
+        self.fetch_fills_faults.extend(faults)
+
+    def fail_close(self, *faults: Fault) -> None:
+        self.close_faults.extend(faults)
+
+    def answer(self) -> None:
+        """Let every ``HANG``, ``SLOW_SEND`` and ``SLOW_REJECT`` call go on (for good)."""
+        self._answer.set()
+
+    def inject_fill(self, fill: Fill) -> None:
+        self._forward(fill)
+
+    def inject_order(self, order: Order) -> None:
+        """An order report the venue pushes of its own accord (a late, stale or illegal one)."""
+        self._forward(order)
 
     def hold_reports(self) -> None:
         """Hold the inner venue's reports back until a ``LATE_FILLS`` cancel (or ``release``)."""
@@ -122,6 +175,9 @@ class FaultyVenue:
         await self.inner.connect()
 
     async def close(self) -> None:
+        self.close_calls += 1
+        if self.close_faults and self.close_faults.popleft() is Fault.HANG:
+            await self._answer.wait()
         await self.inner.close()
 
     # -- Venue: orders -----------------------------------------------------------------------
@@ -136,6 +192,9 @@ class FaultyVenue:
             raise AmbiguousOutcome(f"connection reset before {self.name} read {cid}")
         if fault is Fault.REJECT:
             raise OrderRejected(f"{self.name} refused {cid}: injected rejection")
+        if fault is Fault.SLOW_REJECT:
+            await self._answer.wait()
+            raise OrderRejected(f"{self.name} refused {cid}: injected, after a while")
         if fault is Fault.TRANSIENT:
             raise TransientError(f"{self.name} busy: injected, {cid} not sent")
         self.inner_creates[cid] += 1
@@ -146,6 +205,15 @@ class FaultyVenue:
         if fault is Fault.KILL_AFTER_SEND:
             await self._quietly(self.inner.create_order(order))
             _die()
+        if fault is Fault.SLOW_SEND:
+            await self._answer.wait()
+        if fault is Fault.HANG:
+            ack = await self.inner.create_order(order)
+            await self._answer.wait()
+            return ack
+        if fault is Fault.UNEXPECTED:
+            await self._quietly(self.inner.create_order(order))
+            raise ValueError(f"could not parse {self.name}'s answer to {cid}")
         return await self.inner.create_order(order)
 
     async def cancel_order(self, client_order_id: str, symbol: str) -> Order:
@@ -153,6 +221,10 @@ class FaultyVenue:
         fault = self.cancel_faults.popleft() if self.cancel_faults else None
         if fault is Fault.LOST_REQUEST:
             raise AmbiguousOutcome(f"disconnected before {self.name} read the cancel")
+        if fault is Fault.NOT_FOUND:
+            raise OrderNotFound(f"{self.name} does not know {client_order_id}")
+        if fault is Fault.REJECT:
+            raise OrderRejected(f"{self.name} refused to cancel {client_order_id}: injected")
         self.inner_cancels[client_order_id] += 1
         if fault is Fault.TIMEOUT_AFTER_SEND:
             await self._quietly(self.inner.cancel_order(client_order_id, symbol))
@@ -174,12 +246,25 @@ class FaultyVenue:
         return await self.inner.cancel_all(symbol)
 
     async def fetch_open_orders(self, symbol: str | None = None) -> list[Order]:
+        fault = self.fetch_open_faults.popleft() if self.fetch_open_faults else None
+        if fault is Fault.HANG:
+            await self._answer.wait()
+        if fault is Fault.NOT_FOUND:
+            return []
         return await self.inner.fetch_open_orders(symbol)
 
     async def fetch_order(self, client_order_id: str, symbol: str) -> Order | None:
+        self.fetch_calls[client_order_id] += 1
+        fault = self.fetch_faults.popleft() if self.fetch_faults else None
+        if fault is Fault.TRANSIENT:
+            raise TransientError(f"{self.name} busy: injected, {client_order_id} not fetched")
+        if fault is Fault.NOT_FOUND:
+            return None
         return await self.inner.fetch_order(client_order_id, symbol)
 
     async def fetch_fills(self, since_ns: int = 0, symbol: str | None = None) -> list[Fill]:
+        if self.fetch_fills_faults and self.fetch_fills_faults.popleft() is Fault.KILL_BEFORE_SEND:
+            _die()
         return await self.inner.fetch_fills(since_ns, symbol)
 
     async def fetch_balances(self) -> dict[str, Balance]:

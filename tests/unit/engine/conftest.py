@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app.engine.engine import Engine
+from app.store.store import Store
 from tests.support.engines import ManualFeed, make_settings, manual_market, start_manual
+from tests.support.faulty_venue import FaultyVenue
+from tests.support.stores import engine_store
 
 MakeEngine = Callable[..., Awaitable[tuple[Engine, ManualFeed]]]
+
+
+@dataclass(frozen=True)
+class Harness:
+    """An engine whose ``sim-a`` is wrapped in faults, and the store it writes (for reading the
+    journal back: the engine's own store is private)."""
+
+    engine: Engine
+    feed: ManualFeed
+    venue: FaultyVenue
+    store: Store
+
+
+MakeHarness = Callable[..., Awaitable[Harness]]
 
 
 @pytest.fixture
@@ -28,6 +46,28 @@ async def make_engine(arbdesk_home: Path) -> AsyncIterator[MakeEngine]:
         started.append(engine)
         await start_manual(engine, feed)
         return engine, feed
+
+    yield make
+    for engine in started:
+        await engine.stop()
+
+
+@pytest.fixture
+async def make_harness(arbdesk_home: Path) -> AsyncIterator[MakeHarness]:
+    """Builds and starts engines whose ``sim-a`` is a ``FaultyVenue``; all stopped after the test.
+    ``drop_reports`` is the wrapper's; other keywords are settings sections."""
+    started: list[Engine] = []
+
+    async def make(*, drop_reports: bool = False, **over: Any) -> Harness:
+        settings = make_settings(**over)
+        market, feed, faulty = manual_market(
+            settings, wrap=["sim-a"], factory=lambda v: FaultyVenue(v, drop_reports=drop_reports)
+        )
+        store = engine_store(settings)
+        engine = Engine(settings, market=market, store=store)
+        started.append(engine)
+        await start_manual(engine, feed)
+        return Harness(engine, feed, faulty["sim-a"], store)
 
     yield make
     for engine in started:

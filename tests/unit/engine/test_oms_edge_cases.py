@@ -1,19 +1,27 @@
 """OMS edge cases: a cancel asked while the order is in flight, a cancel the venue refuses, and
-one "not found" rule for the settle loop and reconciliation."""
+one "not found" rule for the settle loop and reconciliation.
+
+The venue's behaviour comes from ``FaultyVenue`` (a slow or refusing create, a refused cancel, a
+venue that does not know an order yet), around the real paper venue.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from decimal import Decimal
 
-from app.core.events import Alert
-from app.core.orders import Order, OrderRequest, OrderStatus, OrderType, Side
+import pytest
+
+from app.core.events import Alert, AlertLevel
+from app.core.orders import OrderRequest, OrderStatus, Side
+from app.engine.engine import Engine
 from app.engine.orders.oms import NOT_FOUND_TO_REJECT
 from app.store import repositories as repo
-from app.venues.errors import OrderRejected
 from tests.support.engines import eventually
+from tests.support.faulty_venue import Fault
 
-from .conftest import MakeEngine
+from .conftest import MakeHarness
 
 D = Decimal
 S = OrderStatus
@@ -24,219 +32,155 @@ def limit(price: str = "49900", qty: str = "0.01") -> OrderRequest:
     return OrderRequest("sim-a", "BTC/USDT", Side.BUY, D(qty), D(price))
 
 
+def status(engine: Engine, cid: str) -> OrderStatus:
+    order = engine.order(cid)
+    assert order is not None, f"the engine does not know {cid}"
+    return order.status
+
+
 # -- a) a cancel asked while the order is in flight ----------------------------------------------
 
 
 async def test_a_cancel_asked_in_flight_is_sent_once_the_venue_acks(
-    make_engine: MakeEngine,
+    make_harness: MakeHarness,
 ) -> None:
-    engine, _ = await make_engine()
-    venue = engine.venues["sim-a"]
-    real_create, real_cancel = venue.create_order, venue.cancel_order
-    arrived, go_on = asyncio.Event(), asyncio.Event()
-    cancels: list[str] = []
-
-    async def slow_create(order: Order) -> Order:
-        arrived.set()
-        await go_on.wait()  # the request is on its way: the venue has not answered yet
-        return await real_create(order)
-
-    async def counting_cancel(cid: str, symbol: str) -> Order:
-        cancels.append(cid)
-        return await real_cancel(cid, symbol)
-
-    venue.create_order = slow_create  # type: ignore[method-assign]
-    venue.cancel_order = counting_cancel  # type: ignore[method-assign]
+    h = await make_harness()
+    engine, venue = h.engine, h.venue
+    venue.fail_create(Fault.SLOW_SEND)  # on its way: the venue has not answered yet
     submitting = asyncio.create_task(engine.submit_order(limit()))
-    await arrived.wait()
-    cid = next(iter(engine.oms.orders))
-    assert engine.oms.sending(cid)
+    await eventually(lambda: venue.create_calls == 1, what="the request to reach the venue")
+    (cid,) = venue.on_sent
 
     asked = await engine.cancel_order(cid)
     assert asked.status is S.PENDING_SUBMIT  # nothing to cancel at the venue yet
-    assert cancels == []  # and nothing was sent that the venue would not know
-    assert engine.oms.cancels_deferred == 1
+    assert venue.cancel_calls == 0  # and nothing was sent that the venue would not know
+    assert engine.order_stats().cancels_deferred == 1
 
-    go_on.set()
+    venue.answer()
     await submitting
-    await eventually(lambda: engine.oms.orders[cid].status is S.CANCELED)
-    assert cancels == [cid]  # sent once, after the ack
+    await eventually(lambda: status(engine, cid) is S.CANCELED, what="the deferred cancel")
+    assert venue.inner_cancels == Counter({cid: 1})  # sent once, after the ack
     assert await venue.fetch_open_orders() == []
     assert engine.open_orders() == []
-    await engine.store.flush()
-    stored = await engine.store.run(repo.load_order, cid)
+    await engine.flush_records()
+    stored = await h.store.run(repo.load_order, cid)
     assert stored is not None and stored.status is S.CANCELED
-    actions = [e.action for e in await engine.store.run(repo.load_audit)]
+    actions = [e.action for e in await h.store.run(repo.load_audit)]
     assert actions.count("order_cancel") == 2  # asked (deferred), then sent
 
 
 async def test_a_cancel_asked_in_flight_is_dropped_if_the_order_ends_first(
-    make_engine: MakeEngine,
+    make_harness: MakeHarness,
 ) -> None:
-    engine, _ = await make_engine()
-    venue = engine.venues["sim-a"]
-    arrived, go_on = asyncio.Event(), asyncio.Event()
-    cancels: list[str] = []
-
-    async def refusing_create(order: Order) -> Order:
-        arrived.set()
-        await go_on.wait()
-        raise OrderRejected("injected: no")
-
-    async def counting_cancel(cid: str, symbol: str) -> Order:
-        cancels.append(cid)
-        raise AssertionError("a rejected order must not be canceled")
-
-    venue.create_order = refusing_create  # type: ignore[method-assign]
-    venue.cancel_order = counting_cancel  # type: ignore[method-assign]
+    h = await make_harness()
+    engine, venue = h.engine, h.venue
+    venue.fail_create(Fault.SLOW_REJECT)  # takes its time, then refuses
     submitting = asyncio.create_task(engine.submit_order(limit()))
-    await arrived.wait()
-    cid = next(iter(engine.oms.orders))
-    await engine.cancel_order(cid)
-    go_on.set()
+    await eventually(lambda: venue.create_calls == 1, what="the request to reach the venue")
+    (pending,) = engine.orders()
+    await engine.cancel_order(pending.client_order_id)
+    venue.answer()
     order = await submitting
-    await asyncio.sleep(0.05)
     assert order.status is S.REJECTED
-    assert cancels == []
-    assert cid not in engine.oms._cancel_wanted
+    await engine.flush_records()  # whatever the OMS had left to do for it is done
+    assert venue.cancel_calls == 0  # a rejected order is never canceled
+    assert status(engine, order.client_order_id) is S.REJECTED
 
 
 # -- b) a cancel the venue refuses ----------------------------------------------------------------
 
 
-async def test_a_refused_cancel_puts_the_order_back_open(make_engine: MakeEngine) -> None:
-    engine, _ = await make_engine()
-    venue = engine.venues["sim-a"]
+async def test_a_refused_cancel_puts_the_order_back_open(make_harness: MakeHarness) -> None:
+    h = await make_harness()
+    engine, venue = h.engine, h.venue
     order = await engine.submit_order(limit())
-    real_cancel = venue.cancel_order
+    cid = order.client_order_id
     alerts: list[Alert] = []
-    engine.bus.subscribe(Alert, alerts.append)
+    engine.subscribe(Alert, alerts.append)
 
-    async def refusing_cancel(cid: str, symbol: str) -> Order:
-        raise OrderRejected("injected: cancel refused, order is being matched")
-
-    venue.cancel_order = refusing_cancel  # type: ignore[method-assign]
-    after = await engine.cancel_order(order.client_order_id)
+    venue.fail_cancel(Fault.REJECT)  # e.g. the order is being matched
+    after = await engine.cancel_order(cid)
     assert after.status is S.OPEN  # not stuck in PENDING_CANCEL
-    assert engine.oms.cancels_refused == 1
-    assert [o.client_order_id for o in engine.open_orders()] == [order.client_order_id]
+    assert engine.order_stats().cancels_refused == 1
+    assert [o.client_order_id for o in engine.open_orders()] == [cid]
     assert any("refused" in a.message for a in alerts)
-    await engine.store.flush()
-    stored = await engine.store.run(repo.load_order, order.client_order_id)
+    await engine.flush_records()
+    stored = await h.store.run(repo.load_order, cid)
     assert stored is not None and stored.status is S.OPEN
-    actions = [e.action for e in await engine.store.run(repo.load_audit)]
+    actions = [e.action for e in await h.store.run(repo.load_audit)]
     assert "order_cancel_refused" in actions
 
-    venue.cancel_order = real_cancel  # type: ignore[method-assign]
-    again = await engine.cancel_order(order.client_order_id)
+    again = await engine.cancel_order(cid)  # nothing injected any more
     assert again.status is S.CANCELED
-    assert engine.oms.anomalies == 0
+    assert engine.order_stats().anomalies == 0
 
 
 async def test_a_refused_cancel_of_a_partly_filled_order_goes_back_to_partly_filled(
-    make_engine: MakeEngine,
+    make_harness: MakeHarness,
 ) -> None:
-    engine, _ = await make_engine()
-    venue = engine.venues["sim-a"]
+    h = await make_harness()
+    engine, venue = h.engine, h.venue
     order = await engine.submit_order(limit(qty="0.02"))
     cid = order.client_order_id
-    partial = Order(
-        **{
-            **{f: getattr(order, f) for f in order.__dataclass_fields__},
-            "status": S.PARTIALLY_FILLED,
-            "filled_qty": D("0.01"),
-        }
-    )
-    engine.oms.apply(partial)
+    h.feed.push("sim-a", "BTC/USDT", 49_899.0, 49_900.0, qty=0.01)  # half of it trades
+    await eventually(lambda: status(engine, cid) is S.PARTIALLY_FILLED, what="the partial fill")
 
-    async def refusing_cancel(cid: str, symbol: str) -> Order:
-        raise OrderRejected("injected")
-
-    async def venue_has_nothing_more(cid: str, symbol: str) -> Order | None:
-        return engine.oms.orders[cid].transition(S.PARTIALLY_FILLED, 1)
-
-    venue.cancel_order = refusing_cancel  # type: ignore[method-assign]
-    venue.fetch_order = venue_has_nothing_more  # type: ignore[method-assign]
+    venue.fail_cancel(Fault.REJECT)
     after = await engine.cancel_order(cid)
     assert after.status is S.PARTIALLY_FILLED and after.filled_qty == D("0.01")
-    assert engine.oms.anomalies == 0
+    assert engine.order_stats().anomalies == 0
 
 
 # -- c) one "not found" rule ---------------------------------------------------------------------
 
 
-def _unknown(cid: str) -> Order:
-    return Order(
-        cid, "sim-a", "BTC/USDT", Side.BUY, OrderType.LIMIT, D("0.01"), D("49000"),
-        status=S.UNKNOWN,
-    )  # fmt: skip
-
-
 async def test_reconciliation_rejects_an_unknown_order_only_after_the_shared_miss_count(
-    make_engine: MakeEngine,
+    make_harness: MakeHarness,
 ) -> None:
-    engine, _ = await make_engine(**FAST)
-    venue = engine.venues["sim-a"]
-    asked: list[str] = []
-    real_fetch = venue.fetch_order
-
-    async def counting_fetch(cid: str, symbol: str) -> Order | None:
-        asked.append(cid)
-        return await real_fetch(cid, symbol)
-
-    venue.fetch_order = counting_fetch  # type: ignore[method-assign]
-    engine.oms._track(_unknown("ADunk1"))
-    report = await engine.reconciler.run(["sim-a"])
+    h = await make_harness(**FAST)
+    h.venue.fail_create(Fault.LOST_REQUEST)  # never reached the venue: its outcome is unknown
+    order = await h.engine.submit_order(limit())
+    cid = order.client_order_id
+    assert order.status is S.UNKNOWN
+    report = await h.engine.reconcile(["sim-a"])  # while the settle loop asks as well
     assert report.ok
-    assert engine.oms.orders["ADunk1"].status is S.REJECTED
-    assert asked.count("ADunk1") == NOT_FOUND_TO_REJECT  # as many as the settle loop needs
+    assert status(h.engine, cid) is S.REJECTED
+    # every "not found", the settle loop's and reconciliation's, counted once toward one limit
+    assert h.venue.fetch_calls[cid] == NOT_FOUND_TO_REJECT
 
 
+@pytest.mark.parametrize("misses", [1, NOT_FOUND_TO_REJECT - 1])
 async def test_reconciliation_keeps_an_unknown_order_that_shows_up_on_a_later_ask(
-    make_engine: MakeEngine,
+    make_harness: MakeHarness, misses: int
 ) -> None:
-    engine, _ = await make_engine(**FAST)
-    venue = engine.venues["sim-a"]
-    unknown = _unknown("ADunk2")
-    engine.oms._track(unknown)
-    answers: list[Order | None] = [None, unknown.transition(S.OPEN, 5)]
-
-    async def late_fetch(cid: str, symbol: str) -> Order | None:
-        return answers.pop(0) if cid == "ADunk2" and answers else None
-
-    venue.fetch_order = late_fetch  # type: ignore[method-assign]
-    report = await engine.reconciler.run(["sim-a"])
-    assert engine.oms.orders["ADunk2"].status is S.OPEN  # one miss was not enough to reject
+    h = await make_harness(drop_reports=True, **FAST)
+    h.venue.fail_create(Fault.TIMEOUT_AFTER_SEND)  # it reached the venue; the answer was lost
+    order = await h.engine.submit_order(limit())
+    cid = order.client_order_id
+    assert order.status is S.UNKNOWN
+    h.venue.fail_fetch_open(Fault.NOT_FOUND)  # the venue's books lag behind at first
+    h.venue.fail_fetch(*[Fault.NOT_FOUND] * misses)
+    report = await h.engine.reconcile(["sim-a"])
+    assert status(h.engine, cid) is S.OPEN  # fewer misses than the limit: not rejected
     assert report.venues[0].rejected_unsent == 0
+    assert h.venue.fetch_calls[cid] == misses + 1
 
 
 async def test_misses_from_the_settle_loop_count_for_reconciliation(
-    make_engine: MakeEngine,
+    make_harness: MakeHarness,
 ) -> None:
-    engine, _ = await make_engine(**FAST)
-    venue = engine.venues["sim-a"]
-    engine.oms._track(_unknown("ADunk3"))
-    for _ in range(NOT_FOUND_TO_REJECT - 1):  # as the settle loop would have counted them
-        assert not engine.oms.note_not_found("ADunk3")
-    asked: list[str] = []
-
-    async def empty_fetch(cid: str, symbol: str) -> Order | None:
-        asked.append(cid)
-        return None
-
-    venue.fetch_order = empty_fetch  # type: ignore[method-assign]
-    await engine.reconciler.run(["sim-a"])
-    assert engine.oms.orders["ADunk3"].status is S.REJECTED
-    assert asked == ["ADunk3"]  # the last miss of the same count
-
-
-async def test_an_answer_that_finds_the_order_resets_the_miss_count(
-    make_engine: MakeEngine,
-) -> None:
-    engine, _ = await make_engine(**FAST)
-    unknown = _unknown("ADunk4")
-    engine.oms._track(unknown)
-    assert not engine.oms.note_not_found("ADunk4")
-    assert not engine.oms.note_not_found("ADunk4")
-    engine.oms.apply(unknown.transition(S.OPEN, 5))
-    assert not engine.oms.note_not_found("ADunk4")  # counting starts again
+    attempts = NOT_FOUND_TO_REJECT - 1
+    h = await make_harness(oms={"settle_backoff_s": 0.01, "settle_attempts": attempts})
+    alerts: list[Alert] = []
+    h.engine.subscribe(Alert, alerts.append)
+    h.venue.fail_create(Fault.LOST_REQUEST)
+    order = await h.engine.submit_order(limit())
+    cid = order.client_order_id
+    await eventually(
+        lambda: any(a.level is AlertLevel.CRITICAL and cid in a.message for a in alerts),
+        what="the settle loop to give up",
+    )
+    assert h.venue.fetch_calls[cid] == attempts and status(h.engine, cid) is S.UNKNOWN
+    await h.engine.reconcile(["sim-a"])
+    assert status(h.engine, cid) is S.REJECTED
+    assert h.venue.fetch_calls[cid] == NOT_FOUND_TO_REJECT  # reconciliation asked once: the last
