@@ -1,44 +1,39 @@
-"""Closing the window shuts down in order and within 5 s, even when a venue never answers."""
+"""Closing the window shuts down in order, even when no venue ever answers its close.
+
+How long that takes (within the 5 s budget) is measured by ``benchmarks/timing.py``; here the
+shutdown only has to finish, bounded by pytest's timeout.
+"""
 
 from __future__ import annotations
-
-import asyncio
-import time
 
 from pytestqt.qtbot import QtBot
 
 from app.engine.engine import Engine
 from app.ui.app import Desk
+from tests.support.engines import sim_market
+from tests.support.faulty_venue import Fault
+from tests.support.stores import engine_store
 
 from .conftest import ui_settings, until
 
 
-async def test_closing_the_window_stops_the_engine_within_5_s_with_hanging_venues(
-    qtbot: QtBot,
-) -> None:
-    desk = Desk(Engine(ui_settings()))
+async def test_closing_the_window_stops_the_engine_with_hanging_venues(qtbot: QtBot) -> None:
+    settings = ui_settings()
+    market, faulty = sim_market(settings, wrap=("sim-a", "sim-b", "sim-c"))
+    store = engine_store(settings)
+    desk = Desk(Engine(settings, market=market, store=store))
     await desk.start()
     await until(lambda: desk.engine.running, what="the engine")
-    closed: list[str] = []
-
-    async def never() -> None:
-        closed.append("called")
-        await asyncio.Event().wait()  # a venue whose close never returns
-
-    for venue in desk.engine.venues.values():
-        venue.close = never  # type: ignore[method-assign]
+    for venue in faulty.values():
+        venue.fail_close(Fault.HANG)  # its close never returns
     assert desk.window.isVisible()
 
-    t0 = time.perf_counter()
     desk.window.close()  # as the title bar's close button does
     assert desk.window.isVisible()  # the window waits for the ordered shutdown
-    await asyncio.wait_for(desk.run_until_closed(), 5.0)
-    elapsed = time.perf_counter() - t0
+    await desk.run_until_closed()
 
-    assert elapsed < 5.0
-    assert closed == ["called"] * 3
+    assert [v.close_calls for v in faulty.values()] == [1, 1, 1]
     assert not desk.engine.running
-    assert not desk.engine.store.is_open  # the store was closed after the venues timed out
+    assert not store.is_open  # the store was closed after the venues timed out
     assert not desk.window.isVisible()
     assert not desk.window.ticket.isEnabled()  # input stopped first
-    assert desk.shutdown_s is not None and desk.shutdown_s < 5.0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -113,17 +112,6 @@ async def test_speed_factor_is_honoured_exactly_with_a_fake_clock() -> None:
     assert fake.now - start == pytest.approx(span_ns / 10.0, abs=early_ns)
 
 
-async def test_speed_factor_in_real_time() -> None:
-    full = ReplayMarket(speed=None)
-    t0 = full.quotes[0].received_ns
-    one_second = [q for q in full.quotes if q.received_ns < t0 + 1_000_000_000]
-    market = ReplayMarket.from_quotes(one_second, full.instruments(), speed=10.0)
-    started = time.perf_counter()
-    await market.run(Recorder().sink, Recorder().status)
-    elapsed = time.perf_counter() - started
-    assert 0.08 <= elapsed <= 1.0  # ~0.1 s expected; loose against a loaded machine
-
-
 async def test_duration_limits_market_time() -> None:
     market = ReplayMarket(speed=None, duration_s=5.0)
     t0 = market.clock.now_ns()
@@ -158,10 +146,13 @@ async def test_close_stops_a_real_time_replay_promptly(sample: ReplayMarket) -> 
     rec = Recorder()
     task = asyncio.create_task(market.run(rec.sink, rec.status))
     await asyncio.sleep(0.3)
-    started = time.perf_counter()
     await market.close()
-    await asyncio.wait_for(task, 1.0)
-    assert time.perf_counter() - started < 0.5
+    for _ in range(10):  # a few turns of the loop, not the next quote's time (the latency in
+        if task.done():  # wall time is measured by benchmarks/timing.py)
+            break
+        await asyncio.sleep(0)
+    assert task.done()
+    await task
     assert 0 < len(rec.quotes) < len(sample.quotes)
     assert rec.statuses[-3:] == [(v, VenueState.CLOSED, "") for v in VENUES]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 from decimal import Decimal
 
@@ -124,13 +123,11 @@ async def test_quote_rate_per_instrument() -> None:
     assert len(per) == 15 and all(450 < n < 750 for n in per.values())
 
 
-async def test_high_rates_are_generated_fast() -> None:
-    # The UI benchmark pushes 20,000 quotes/s: 15 instruments x 1,334 Hz.
-    started = time.perf_counter()
+async def test_high_rates_are_generated() -> None:
+    # The UI benchmark pushes 20,000 quotes/s: 15 instruments x 1,334 Hz (how fast the market
+    # makes them is measured by benchmarks/timing.py).
     _, rec = await run_sim(5, quote_rate_hz=1_334.0)
-    elapsed = time.perf_counter() - started
     assert 95_000 < len(rec.quotes) < 105_000
-    assert len(rec.quotes) / elapsed > 20_000  # measured ~400,000/s
 
 
 async def test_statuses_at_start_and_end() -> None:
