@@ -52,7 +52,7 @@ async def rest_orders(engine: Engine, per_venue: int) -> list[str]:
     quotes = {(q.venue, q.symbol): q for q in engine.snapshot().quotes}
     ids = []
     for venue in VENUES:
-        tick = engine.instruments[InstrumentId(venue, SPOT)].tick_size
+        tick = engine.instruments()[InstrumentId(venue, SPOT)].tick_size
         for i in range(per_venue):
             price = price_for_side(quotes[venue, SPOT].bid * (0.85 - i / 100), tick, "buy")
             request = OrderRequest(venue, SPOT, Side.BUY, Decimal("0.01"), price)

@@ -18,13 +18,21 @@ from app.engine.engine import Engine
 from app.engine.status import stored_status
 from app.runtime.settings_loader import load_settings
 from app.store import repositories as repo
+from app.store.store import Store
+from tests.support.stores import engine_store
 
 
 @pytest.fixture
-async def running(arbdesk_home: Path) -> AsyncIterator[Engine]:
-    """An engine on the sim market at real speed, with its control server."""
+def records(arbdesk_home: Path) -> Store:
+    """The store the running engine writes (built here: the engine's own is private)."""
     write_settings(arbdesk_home)
-    engine = Engine(load_settings())
+    return engine_store(load_settings())
+
+
+@pytest.fixture
+async def running(arbdesk_home: Path, records: Store) -> AsyncIterator[Engine]:
+    """An engine on the sim market at real speed, with its control server."""
+    engine = Engine(load_settings(), store=records)
     await engine.start()
     server = ControlServer(engine)
     await server.start()
@@ -46,7 +54,9 @@ async def test_status_through_the_channel(running: Engine) -> None:
     assert all(o["status"] == "OPEN" and o["side"] == "buy" for o in per_venue["sim-a"])
 
 
-async def test_panic_through_the_channel_cancels_everything(running: Engine) -> None:
+async def test_panic_through_the_channel_cancels_everything(
+    running: Engine, records: Store
+) -> None:
     await rest_orders(running, per_venue=2)
     report = await client.request("panic", {"reason": "drill"}, timeout=30)
     assert report["clean"] is True
@@ -55,8 +65,8 @@ async def test_panic_through_the_channel_cancels_everything(running: Engine) -> 
     assert report["trading_state"] == "HALTED"
     assert running.trading_state is TradingState.HALTED
     assert running.open_orders() == []
-    await running.audit.flush()
-    starts = await running.store.run(lambda c: repo.load_audit(c, action="panic_start"))
+    await running.flush_records()
+    starts = await records.run(lambda c: repo.load_audit(c, action="panic_start"))
     assert [(e.actor, e.detail["reason"]) for e in starts] == [("cli", "drill")]
 
 

@@ -23,6 +23,7 @@ from app.engine.engine import Engine
 from app.engine.orders.oms import OrderRefused
 from app.store import repositories as repo
 from tests.support.engines import make_settings, sim_market, wait_for_quotes
+from tests.support.stores import engine_store
 
 S = OrderStatus
 VENUES = ("sim-a", "sim-b", "sim-c")
@@ -47,11 +48,11 @@ def far_order(engine: Engine, n: int) -> OrderRequest:
     over the three venues, each at its own price."""
     venue = VENUES[n % len(VENUES)]
     if n % 2:
-        quote = engine.market_data.book.get(venue, "ETH/USDT")
+        quote = engine.quote(venue, "ETH/USDT")
         assert quote is not None
         price = Decimal(f"{quote.ask * 1.5:.2f}") + Decimal(n) / 100
         return OrderRequest(venue, "ETH/USDT", Side.SELL, Decimal("0.01"), price)
-    quote = engine.market_data.book.get(venue, "BTC/USDT")
+    quote = engine.quote(venue, "BTC/USDT")
     assert quote is not None
     price = Decimal(f"{quote.bid * 0.6:.1f}") - Decimal(n) / 10
     return OrderRequest(venue, "BTC/USDT", Side.BUY, Decimal("0.001"), price)
@@ -89,7 +90,9 @@ async def test_panic_with_a_thousand_open_orders_and_a_submitter_racing_it(
 ) -> None:
     settings = make_settings(**LOAD_SETTINGS, paper={"latency_ms": latency_ms})
     market, _ = sim_market(settings)
-    engine = Engine(settings, market=market)
+    store = engine_store(settings)
+    engine = Engine(settings, market=market, store=store)
+    venues = market.venues  # the test built them
     await engine.start()
     try:
         await wait_for_quotes(
@@ -102,7 +105,7 @@ async def test_panic_with_a_thousand_open_orders_and_a_submitter_racing_it(
         assert [o.status for o in placed] == [S.OPEN] * ORDERS
         assert len(engine.open_orders()) == ORDERS
         for venue in VENUES:
-            on_venue = await engine.venues[venue].fetch_open_orders()
+            on_venue = await venues[venue].fetch_open_orders()
             assert len(on_venue) in (ORDERS // 3, ORDERS // 3 + 1)
 
         attempts: list[Attempt] = []
@@ -120,7 +123,8 @@ async def test_panic_with_a_thousand_open_orders_and_a_submitter_racing_it(
         assert all(a.order is None and a.refused_rule == "trading_state" for a in post)
         for a in pre:  # on its way when the halt came: sent before it, or never sent
             assert a.order is not None, a.refused_rule
-            final = engine.oms.orders[a.order.client_order_id]
+            final = engine.order(a.order.client_order_id)
+            assert final is not None
             if final.status is S.REJECTED:
                 assert final.reason is not None and "before sending" in final.reason
             else:
@@ -129,23 +133,22 @@ async def test_panic_with_a_thousand_open_orders_and_a_submitter_racing_it(
         # the report, the engine, the journal and the venues all agree
         assert report.clean, report.summary()
         assert all(not v.remaining_orders for v in report.venues)
-        canceled = [o for o in engine.oms.orders.values() if o.status is S.CANCELED]
+        canceled = [o for o in engine.orders() if o.status is S.CANCELED]
         assert {o.client_order_id for o in placed} <= {o.client_order_id for o in canceled}
         assert sum(v.canceled for v in report.venues) == len(canceled) >= ORDERS
         for v in report.venues:
             assert v.canceled == len([o for o in canceled if o.venue == v.venue])
         assert engine.open_orders() == []
-        assert all(o.status in (S.CANCELED, S.REJECTED) for o in engine.oms.orders.values())
+        assert all(o.status in (S.CANCELED, S.REJECTED) for o in engine.orders())
         for venue in VENUES:
-            assert await engine.venues[venue].fetch_open_orders() == [], venue
+            assert await venues[venue].fetch_open_orders() == [], venue
         for order in canceled:
-            truth = await engine.venues[order.venue].fetch_order(
-                order.client_order_id, order.symbol
-            )
+            truth = await venues[order.venue].fetch_order(order.client_order_id, order.symbol)
             assert truth is not None and truth.status is S.CANCELED
-        journal = {o.client_order_id: o for o in await engine.store.run(repo.load_orders)}
+        await engine.flush_records()
+        journal = {o.client_order_id: o for o in await store.run(repo.load_orders)}
         assert {cid: o.status for cid, o in journal.items()} == {
-            cid: o.status for cid, o in engine.oms.orders.items()
+            o.client_order_id: o.status for o in engine.orders()
         }
     finally:
         await engine.stop()
