@@ -13,11 +13,13 @@ import sqlalchemy as sa
 from app.core.events import FillReceived, QuoteUpdated
 from app.core.orders import Order, OrderType, Side, TimeInForce
 from app.engine.engine import Engine
+from app.engine.wiring import build_market
+from app.runtime import paths
 from app.runtime.settings import Settings
 from app.runtime.settings_loader import merge, validate
 from app.store.schema import equity_snapshots, spread_samples
-from app.store.store import Store
 from app.venues.replay import DEFAULT_REPLAY_FILE
+from tests.support.stores import engine_store
 
 VENUE_OF = {
     "binance_spot": "binance",
@@ -69,7 +71,7 @@ async def test_replay_of_bundled_data_counts_every_quote_per_venue() -> None:
 async def test_sim_run_publishes_quotes_and_samples_spreads_into_the_store() -> None:
     engine = Engine(settings(market={"speed": "max"}), duration_s=30)
     seen: Counter[str] = Counter()
-    engine.bus.subscribe(QuoteUpdated, lambda e: seen.update([e.quote.venue]))
+    engine.subscribe(QuoteUpdated, lambda e: seen.update([e.quote.venue]))
     summary = await run_to_end(engine)
     assert summary["quotes_per_venue"] == dict(seen)
     assert set(seen) == {"sim-a", "sim-b", "sim-c"}
@@ -79,7 +81,7 @@ async def test_sim_run_publishes_quotes_and_samples_spreads_into_the_store() -> 
 
 
 async def _count(engine: Engine, table: sa.Table) -> int:
-    store = Store(engine.store.url)
+    store = engine_store(engine.settings)  # a second connection to its database
     await store.open()
     try:
         query = sa.select(sa.func.count()).select_from(table)
@@ -89,14 +91,16 @@ async def _count(engine: Engine, table: sa.Table) -> int:
 
 
 async def test_paper_orders_reach_the_bus_and_the_portfolio() -> None:
-    engine = Engine(settings(market={"speed": "max"}), duration_s=5)
+    chosen = settings(market={"speed": "max"})
+    market = build_market(chosen, paths.data_dir(), duration_s=5)
+    engine = Engine(chosen, market=market)
     fills: list[FillReceived] = []
-    engine.bus.subscribe(FillReceived, fills.append)
+    engine.subscribe(FillReceived, fills.append)
     await engine.start()
     try:
         await engine.wait_feed_done(30)
-        venue = engine.venues["sim-a"]
-        quote = engine.market_data.book.get("sim-a", "BTC/USDT")
+        venue = market.venues["sim-a"]  # an order placed outside the engine
+        quote = engine.quote("sim-a", "BTC/USDT")
         assert quote is not None
         order = Order(
             client_order_id="t1",
@@ -115,14 +119,21 @@ async def test_paper_orders_reach_the_bus_and_the_portfolio() -> None:
     summary = engine.summary()
     assert summary["orders_total"] == 1
     assert summary["fills_total"] == len(fills) >= 1
-    assert engine.portfolio.balances["sim-a"]["BTC"].total == Decimal(1) + Decimal("0.001")
+    assert engine.balances()["sim-a"]["BTC"].total == Decimal(1) + Decimal("0.001")
+
+
+def baseline_of(engine: Engine) -> dict[str, Decimal]:
+    """The equity PnL is measured from: equity less PnL, per valuation currency."""
+    valuation = engine.snapshot().valuation
+    assert valuation is not None
+    return {c: valuation.equity[c] - pnl for c, pnl in valuation.pnl.items()}
 
 
 async def test_equity_baseline_survives_a_restart() -> None:
     first = Engine(settings(market={"speed": "max"}), duration_s=3)
     await run_to_end(first)
-    baseline = first.portfolio.baseline
-    assert baseline is not None
+    baseline = baseline_of(first)
+    assert baseline
     second = Engine(
         settings(
             market={
@@ -133,7 +144,7 @@ async def test_equity_baseline_survives_a_restart() -> None:
         duration_s=3,
     )
     await run_to_end(second)
-    assert second.portfolio.baseline == baseline
+    assert baseline_of(second) == baseline
 
 
 @pytest.mark.parametrize("source", ["sim", "replay"])
@@ -144,4 +155,4 @@ async def test_stop_is_ordered_and_idempotent(source: str) -> None:
     await engine.stop()
     await engine.stop()
     assert not engine.running
-    assert engine.feed.venues()
+    assert engine.venue_names()
