@@ -36,6 +36,7 @@ from app.credentials import credential_store_from_env
 from app.engine.accounts import AccountService, CredentialsReload
 from app.engine.audit import AuditLog
 from app.engine.health import Health, LoopLag, VenueHealth
+from app.engine.market_timer import MarketTimers
 from app.engine.marketdata import MarketData, MarketDataStats
 from app.engine.opportunities import OpportunityService, OpportunityStats
 from app.engine.orders.killswitch import KillSwitch
@@ -113,6 +114,8 @@ class Engine:
             inst.id: inst for inst in self._feed.instruments()
         }
         md = settings.market_data
+        # periodic work on the market clock, driven by the quotes (``market_timer``)
+        self._timers = MarketTimers(self._clock, on_error=self._on_timer_error)
         self._market_data = MarketData(
             self._bus,
             self._clock,
@@ -120,6 +123,7 @@ class Engine:
             check_interval_ms=md.check_interval_ms,
             spread_sample_interval_ms=md.spread_sample_interval_ms,
             sampler=self._sample_spreads,
+            timers=self._timers,
         )
         pf = settings.portfolio
         self._portfolio = Portfolio(
@@ -184,6 +188,7 @@ class Engine:
         self._started_at = 0.0
         self._stopped_at: float | None = None
         self._baseline_saved = False
+        self._halt_task: asyncio.Task[PanicReport] | None = None
         self._running = False
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -192,12 +197,10 @@ class Engine:
         """Open everything (``open_offline``), then the feed and the timers."""
         await self.open_offline()
         self.start_feed()
+        self._schedule_timers()
         self._tasks += [
-            asyncio.create_task(self._market_data.run_timer(), name="marketdata-timer"),
+            asyncio.create_task(self._timers.run(), name="market-timers"),
             asyncio.create_task(self._health.run(), name="health"),
-            asyncio.create_task(self._revalue_loop(), name="portfolio"),
-            asyncio.create_task(self._risk_loop(), name="risk"),
-            asyncio.create_task(self._opportunities.run_timer(), name="opportunities-timer"),
         ]
         log.info(
             "engine started: %s market, %d venues", self._settings.market.source, len(self._venues)
@@ -401,26 +404,44 @@ class Engine:
                 task = asyncio.create_task(self.reconcile([event.venue]))
                 self._tasks.append(task)
 
-    async def _risk_loop(self) -> None:
-        interval = self._settings.risk.halts.check_interval_ms / 1000
-        while True:
-            await asyncio.sleep(interval)
-            exposed = self._oms.venues_with_open_orders() | {
-                venue for venue, positions in self._portfolio.positions.items() if positions
-            }
-            reason = self._risk.halt_reason(self._portfolio.last, self._health.venues(), exposed)
-            if reason is not None:
-                self._bus.publish(Alert(AlertLevel.CRITICAL, "risk", f"automatic halt: {reason}"))
-                await self.panic(reason, actor="risk")
+    # -- periodic work (market time) ---------------------------------------------------------
 
-    # -- periodic work -----------------------------------------------------------------------
+    def _schedule_timers(self) -> None:
+        """Revaluation, then the automatic halts (they read it), then the searches: each as
+        often per market minute at any speed. The market data timers were added with it."""
+        self._timers.add("revalue", self._settings.portfolio.revalue_interval_ms, self._on_revalue)
+        self._timers.add("halts", self._settings.risk.halts.check_interval_ms, self._check_halts)
+        self._opportunities.schedule(self._timers)
 
-    async def _revalue_loop(self) -> None:
-        interval = self._settings.portfolio.revalue_interval_ms / 1000
-        while True:
-            await asyncio.sleep(interval)
-            self._revalue()
-            await self._save_baseline()
+    def _check_halts(self, now_ns: int) -> None:
+        """The automatic halts; a halt runs the kill switch in a task (one at a time)."""
+        if self._halt_task is not None and not self._halt_task.done():
+            return
+        exposed = self._oms.venues_with_open_orders() | {
+            venue for venue, positions in self._portfolio.positions.items() if positions
+        }
+        reason = self._risk.halt_reason(self._portfolio.last, self._health.venues(), exposed)
+        if reason is not None:
+            self._bus.publish(Alert(AlertLevel.CRITICAL, "risk", f"automatic halt: {reason}"))
+            self._halt_task = asyncio.create_task(self.panic(reason, actor="risk"), name="halt")
+            self._tasks.append(self._halt_task)
+
+    def _on_revalue(self, now_ns: int) -> None:
+        self._portfolio.revalue(now_ns)
+        self._save_baseline_soon()
+
+    def _on_timer_error(self, name: str, exc: Exception) -> None:
+        message = f"timer {name} failed: {type(exc).__name__}: {exc}"
+        self._bus.publish(Alert(AlertLevel.CRITICAL, "timers", message, self._clock.now_ns()))
+
+    def _save_baseline_soon(self) -> None:
+        """Queue the first baseline's write (from a timer, which cannot wait for the store)."""
+        baseline = self._portfolio.baseline
+        if baseline is None or self._baseline_saved or not self._store.is_open:
+            return
+        value = {k: str(v) for k, v in baseline.items()}
+        self._store.submit(repo.set_setting, BASELINE_KEY, value).add_done_callback(_log_failure)
+        self._baseline_saved = True
 
     def _revalue(self) -> Valuation:
         return self._portfolio.revalue(self._clock.now_ns())
@@ -551,8 +572,14 @@ class Engine:
             "pnl": {c: money_str(v) for c, v in valuation.pnl.items()},
             "equity_complete": valuation.complete,
             "equity_snapshots": self._portfolio.snapshots_taken,
+            "timer_runs": dict(sorted(self._timers.runs().items())),
             "loop_lag_ms": {"p50": round(lag.p50_ms, 3), "p99": round(lag.p99_ms, 3)},
             "bus_handler_errors": sum(self._bus.errors.values()),
             "store_rows_written": self._store.rows_written,
             "duration_s": round(duration, 3),
         }
+
+
+def _log_failure(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("a queued store write failed", exc_info=future.exception())

@@ -2,13 +2,13 @@
 
 ``on_quote`` is the hottest function in the program (every update of every venue passes here), so
 it does the least it can: update the book, count, publish, and compare one integer to decide
-whether periodic work is due. Periodic work (staleness sweep, spread sampling) runs in market time,
-driven by the quotes themselves and by a timer for when quotes stop coming.
+whether periodic work is due. Periodic work (staleness sweep, spread sampling, and whatever else
+the engine puts on the same ``MarketTimers``) runs in market time, driven by the quotes themselves
+and by the timers' wall-time poll for when quotes stop coming.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +17,7 @@ from app.core.bus import EventBus
 from app.core.clock import Clock
 from app.core.events import QuoteFresh, QuoteStale, QuoteUpdated
 from app.core.quotes import Quote, QuoteBook
+from app.engine.market_timer import MarketTimers
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +43,16 @@ class MarketData:
         check_interval_ms: int,
         spread_sample_interval_ms: int,
         sampler: SpreadSampler | None = None,
+        timers: MarketTimers | None = None,
     ) -> None:
         self.book = QuoteBook()
         self._bus = bus
-        self._clock = clock
         self._max_age_ns = max_quote_age_ms * 1_000_000
-        self._check_ns = check_interval_ms * 1_000_000
-        self._sample_ns = spread_sample_interval_ms * 1_000_000
         self._sampler = sampler
-        self._next_check_ns = 0
-        self._next_sample_ns = 0
+        self._timers = timers if timers is not None else MarketTimers(clock)
+        self._timers.add("staleness", check_interval_ms, self._sweep)
+        if sampler is not None:
+            self._timers.add("spread_samples", spread_sample_interval_ms, self._sample)
         self._sampled: dict[tuple[str, str], int] = {}
         self._counts: dict[str, int] = {}
         self._stale: set[tuple[str, str]] = set()
@@ -71,17 +72,12 @@ class MarketData:
             self._stale.discard(key)
             self._bus.publish(QuoteFresh(quote.venue, quote.symbol))
         self._bus.publish(QuoteUpdated(quote))
-        if quote.received_ns >= self._next_check_ns:
-            self.periodic(quote.received_ns)
+        if quote.received_ns >= self._timers.next_due_ns:
+            self._timers.advance(quote.received_ns)
 
     def periodic(self, now_ns: int) -> None:
-        """Staleness sweep and spread sampling, each when due in market time."""
-        if now_ns >= self._next_check_ns:
-            self._next_check_ns = now_ns + self._check_ns
-            self._sweep(now_ns)
-        if self._sampler is not None and now_ns >= self._next_sample_ns:
-            self._next_sample_ns = now_ns + self._sample_ns
-            self._sample()
+        """Run the timers due at ``now_ns`` (market time) without a quote."""
+        self._timers.advance(now_ns)
 
     def _sweep(self, now_ns: int) -> None:
         limit = now_ns - self._max_age_ns
@@ -94,7 +90,7 @@ class MarketData:
                     QuoteStale(quote.venue, quote.symbol, (now_ns - quote.received_ns) / 1e6)
                 )
 
-    def _sample(self) -> None:
+    def _sample(self, now_ns: int) -> None:
         changed = []
         for quote in self.book:
             key = (quote.venue, quote.symbol)
@@ -123,10 +119,3 @@ class MarketData:
             stale_now=len(self._stale),
             crossed_quotes=self.crossed_quotes,
         )
-
-    async def run_timer(self) -> None:
-        """Periodic work when quotes stop arriving (a dead stream must still go stale)."""
-        interval = self._check_ns / 1e9
-        while True:
-            await asyncio.sleep(interval)
-            self.periodic(self._clock.now_ns())

@@ -4,12 +4,11 @@ It subscribes to ``QuoteUpdated`` and hands each quote only to the scanners that
 instrument (one dict lookup when none does: the quote path stays cheap). What a scanner finds
 goes through the decisions; what passes is published on the bus, counted per kind, and sampled
 for the store at most once per ``sample_interval_ms`` per key (market time). Scanners that search
-the whole graph (cycles) run from ``run_timer`` or on demand (``scan_now``).
+the whole graph (cycles) run on a market-time timer (``schedule``) or on demand (``scan_now``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -22,6 +21,7 @@ from app.core.instruments import Instrument, InstrumentId
 from app.core.opportunities import Opportunity, OpportunityKind
 from app.core.quotes import Quote, QuoteBook
 from app.engine.decisions import Decisions
+from app.engine.market_timer import MarketTimers
 from app.engine.quote_values import QuoteValues
 from app.engine.scanners.base import FundingSource, Scanner
 from app.engine.scanners.build import build_scanners
@@ -123,17 +123,14 @@ class OpportunityService:
             self._handle(found)
         return found
 
-    async def run_timer(self) -> None:
-        """Search every ``cycles.interval_ms``; returns at once when no scanner needs a timer."""
-        if not self.timed:
-            return
-        interval = self.settings.cycles.interval_ms / 1000
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                self.scan_now()
-            except Exception:
-                log.exception("opportunity search failed")
+    def schedule(self, timers: MarketTimers) -> None:
+        """Search every ``cycles.interval_ms`` of market time (nothing when no scanner needs
+        a timer); a search that fails is logged by the timers and the next one runs on time."""
+        if self.timed:
+            timers.add("cycles", self.settings.cycles.interval_ms, self.on_timer)
+
+    def on_timer(self, now_ns: int) -> None:
+        self.scan_now()
 
     # -- what callers may read ----------------------------------------------------------------
 

@@ -206,13 +206,14 @@ async def test_an_open_order_the_venue_does_not_know_halts_trading(
 
 
 async def test_a_storm_of_rejections_runs_the_kill_switch(make_engine: MakeEngine) -> None:
-    engine, _ = await make_engine(
+    engine, feed = await make_engine(
         risk={"halts": {"reject_storm_count": 5, "check_interval_ms": 20}}
     )
     await engine.submit_order(limit("49000"))
     for _ in range(5):
         with pytest.raises(OrderRefused):
             await engine.submit_order(limit("60000"))
+    feed.advance(0.05)  # the halt check runs on the market clock: time must pass
     for _ in range(100):
         if engine.last_panic is not None:
             break

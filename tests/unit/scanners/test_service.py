@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import asyncio
-
 from app.core.bus import EventBus
 from app.core.clock import ManualClock
 from app.core.events import QuoteUpdated
 from app.core.opportunities import Opportunity
 from app.core.quotes import Quote, QuoteBook
+from app.engine.market_timer import MarketTimers
 from app.engine.opportunities import OpportunityService
 from app.runtime.scanner_settings import ScannersSettings
 
@@ -119,24 +118,26 @@ def test_cycles_run_on_demand() -> None:
     assert service.stats().timer_scans == 1
 
 
-async def test_cycles_run_on_the_timer() -> None:
+def test_cycles_run_on_the_market_clock() -> None:
     service, bus, clock, seen = make(cycles={"interval_ms": 50})
+    timers = MarketTimers(clock)
+    service.schedule(timers)
     for q in square_quotes():
         push(bus, clock, q)
-    task = asyncio.create_task(service.run_timer())
-    try:
-        for _ in range(200):
-            if seen:
-                break
-            await asyncio.sleep(0.02)
-    finally:
-        task.cancel()
+    timers.advance(clock.now_ns())  # the first search runs at once
     assert [o.kind.value for o in seen] == ["cycles"]
+    # then once per 50 ms of market time, however fast that time passes
+    for t_ms in range(51, 1_001):
+        timers.advance(t_ms * MS)
+    assert timers.runs() == {"cycles": 21}  # the first and one per 50 ms up to 1,000 ms
+    assert service.stats().timer_scans == 21
 
 
-async def test_the_timer_ends_at_once_without_a_search_to_run() -> None:
-    service, *_ = make(cycles={"enabled": False})
-    await asyncio.wait_for(service.run_timer(), 5)
+def test_no_timer_without_a_search_to_run() -> None:
+    service, _, clock, _ = make(cycles={"enabled": False})
+    timers = MarketTimers(clock)
+    service.schedule(timers)
+    assert timers.runs() == {}
 
 
 def test_close_unsubscribes() -> None:
