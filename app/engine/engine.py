@@ -36,6 +36,7 @@ from app.credentials import credential_store_from_env
 from app.engine.accounts import AccountService, CredentialsReload
 from app.engine.audit import AuditLog
 from app.engine.health import Health, LoopLag, VenueHealth
+from app.engine.market_scope import MarketScope
 from app.engine.market_timer import MarketTimers
 from app.engine.marketdata import MarketData, MarketDataStats
 from app.engine.opportunities import OpportunityService, OpportunityStats
@@ -44,7 +45,7 @@ from app.engine.orders.oms import OrderManager
 from app.engine.orders.reconcile import Reconciler, ReconciliationReport
 from app.engine.orders.risk import CheckResult, RiskEngine
 from app.engine.portfolio import Exposure, Portfolio, PositionView, Valuation
-from app.engine.wiring import Market, build_market
+from app.engine.wiring import Market, build_market, replay_path
 from app.runtime import paths
 from app.runtime.risk_settings import RiskLimits
 from app.runtime.settings import Settings
@@ -110,6 +111,10 @@ class Engine:
         self._feed = self._market.feed
         self._venues = self._market.venues
         self._clock = self._feed.clock
+        # baselines (equity, day start, peak) are kept per market: ``market_scope``
+        replay = replay_path(settings, replay_file) if settings.market.source == "replay" else None
+        self._scope = MarketScope.of(settings.mode, settings.market.source, self._venues, replay)
+        self._baseline_key = self._scope.key(BASELINE_KEY)
         self._instruments: dict[InstrumentId, Instrument] = {
             inst.id: inst for inst in self._feed.instruments()
         }
@@ -213,12 +218,12 @@ class Engine:
         connect); ``start_feed()`` may follow when quotes are needed (flattening at market)."""
         await self._store.open()
         self._running = True  # from here on, stop() has something to close
-        saved = await self._store.run(lambda c: repo.get_setting(c, BASELINE_KEY))
+        saved = await self._store.run(lambda c: repo.get_setting(c, self._baseline_key))
         if isinstance(saved, Mapping):
             self._portfolio.baseline = {k: Decimal(str(v)) for k, v in saved.items()}
             self._baseline_saved = True
         await self._audit.open()
-        await self._risk.load()
+        await self._risk.load(self._scope)
         await self._oms.load()
         for venue in self._venues.values():
             venue.set_listener(self._oms)
@@ -440,7 +445,8 @@ class Engine:
         if baseline is None or self._baseline_saved or not self._store.is_open:
             return
         value = {k: str(v) for k, v in baseline.items()}
-        self._store.submit(repo.set_setting, BASELINE_KEY, value).add_done_callback(_log_failure)
+        saved = self._store.submit(repo.set_setting, self._baseline_key, value)
+        saved.add_done_callback(_log_failure)
         self._baseline_saved = True
 
     def _revalue(self) -> Valuation:
@@ -451,7 +457,7 @@ class Engine:
         if baseline is None or self._baseline_saved:
             return
         value = {k: str(v) for k, v in baseline.items()}
-        await self._store.run(lambda c: repo.set_setting(c, BASELINE_KEY, value))
+        await self._store.run(lambda c: repo.set_setting(c, self._baseline_key, value))
         self._baseline_saved = True
 
     def _sample_spreads(self, quotes: list[Quote]) -> None:

@@ -26,6 +26,7 @@ from app.core.token_bucket import TokenBucket
 from app.core.trading_state import TradingState
 from app.engine.audit import AuditLog
 from app.engine.health import VenueHealth
+from app.engine.market_scope import MarketScope
 from app.engine.orders.checks import CHECKS, ESSENTIAL_CHECKS, RiskInputs
 from app.engine.portfolio import Portfolio, Valuation
 from app.runtime.risk_settings import RiskLimits, RiskSettings
@@ -118,6 +119,7 @@ class RiskEngine:
         self._down_since: dict[str, int] = {}
         self._day: tuple[str, Decimal] | None = None
         self._peak: Decimal | None = None
+        self._day_key, self._peak_key = DAY_KEY, PEAK_KEY  # per market once loaded
 
     def attach(self, orders: OpenOrders) -> None:
         self._orders = orders
@@ -136,15 +138,19 @@ class RiskEngine:
     def persisted_state(self) -> TradingState:
         return self._persisted
 
-    async def load(self) -> None:
+    async def load(self, market: MarketScope | None = None) -> None:
+        """The persisted state; the day start and peak of ``market`` (they mean nothing in
+        another market: ``market_scope``)."""
+        if market is not None:
+            self._day_key, self._peak_key = market.key(DAY_KEY), market.key(PEAK_KEY)
         saved = await self._store.run(repo.get_setting, STATE_KEY)
         if isinstance(saved, Mapping):
             self._persisted = TradingState(str(saved.get("state", "ACTIVE")))
             self.reason = str(saved.get("reason", ""))
-        day = await self._store.run(repo.get_setting, DAY_KEY)
+        day = await self._store.run(repo.get_setting, self._day_key)
         if isinstance(day, Mapping):
             self._day = (str(day["day"]), Decimal(str(day["equity"])))
-        peak = await self._store.run(repo.get_setting, PEAK_KEY)
+        peak = await self._store.run(repo.get_setting, self._peak_key)
         if peak is not None:
             self._peak = Decimal(str(peak))
 
@@ -372,10 +378,10 @@ class RiskEngine:
         day = dt.datetime.fromtimestamp(now / 1e9, dt.UTC).date().isoformat()
         if self._day is None or self._day[0] != day:
             self._day = (day, equity)
-            self._persist_later(DAY_KEY, {"day": day, "equity": str(equity)})
+            self._persist_later(self._day_key, {"day": day, "equity": str(equity)})
         if self._peak is None or equity > self._peak:
             self._peak = equity
-            self._persist_later(PEAK_KEY, str(equity))
+            self._persist_later(self._peak_key, str(equity))
         loss = self._day[1] - equity
         if loss >= halts.daily_loss_limit:
             return f"daily loss {loss:,.2f} reached the limit {halts.daily_loss_limit:,}"

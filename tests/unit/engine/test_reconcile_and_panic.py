@@ -16,6 +16,7 @@ from app.core.orders import Order, OrderRequest, OrderStatus, OrderType, Side, T
 from app.core.panic import PanicReport
 from app.core.trading_state import TradingState
 from app.engine.engine import Engine
+from app.engine.market_scope import MarketScope
 from app.engine.orders.oms import OrderRefused
 from app.engine.orders.risk import DAY_KEY, PEAK_KEY
 from app.store import repositories as repo
@@ -249,17 +250,22 @@ async def automatic_halt(engine: Engine, feed: ManualFeed) -> PanicReport:
 
 
 TODAY = dt.datetime.fromtimestamp(T0 / 1e9, dt.UTC).date().isoformat()
+SIM_A = MarketScope.of("paper", "sim", ["sim-a"])  # the market of make_engine(["sim-a"])
 
 
 @pytest.mark.parametrize(
     ("saved", "halts", "words"),
     [
         (
-            {DAY_KEY: {"day": TODAY, "equity": "152000"}},
+            {SIM_A.key(DAY_KEY): {"day": TODAY, "equity": "152000"}},
             {"daily_loss_limit": 1000},
             "daily loss 1,999.50 reached the limit 1,000",
         ),
-        ({PEAK_KEY: "300000"}, {"max_drawdown_pct": 40}, "drawdown 50.00% from peak 300,000.00"),
+        (
+            {SIM_A.key(PEAK_KEY): "300000"},
+            {"max_drawdown_pct": 40},
+            "drawdown 50.00% from peak 300,000.00",
+        ),
     ],
 )
 async def test_a_loss_from_the_day_start_or_the_peak_halts_trading(
