@@ -9,14 +9,16 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
 
-from app.core.events import QuoteStale
-from app.core.opportunities import Leg, Opportunity, OpportunityKind
+from app.core.opportunities import OpportunityKind
 from app.core.orders import OrderRequest, OrderType, Side, TimeInForce
 from app.ui.format import MUTED, STALE_BG
 from app.ui.models.quotes import AGE_COLUMN
+from app.ui.panels.opportunities import OpportunitiesPanel
 from app.ui.spread_series import Pair
 
-from .conftest import open_desk, until
+from .conftest import open_desk, open_manual_desk, push_books, until
+
+KEY_COLUMN = 6  # of the opportunities table
 
 
 async def test_the_spread_chart_receives_live_points_and_follows_a_new_pair(
@@ -46,31 +48,34 @@ async def test_the_spread_chart_receives_live_points_and_follows_a_new_pair(
         await until(lambda: len(chart.series) > count + 10, what="points of the new pair")
 
 
+def proxy_row(panel: OpportunitiesPanel, key: str) -> int | None:
+    """The row ``key`` shows in (after the panel's filter and sort), or None."""
+    for row in range(panel.proxy.rowCount()):
+        if panel.proxy.index(row, KEY_COLUMN).data() == key:
+            return row
+    return None
+
+
 async def test_selecting_an_opportunity_shows_its_spread(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("app.ui.bridge.OPPORTUNITY_TTL_NS", 4_000_000_000)
-    async with open_desk() as desk:
-        now = desk.controller.now_ns()
-        opp = Opportunity(
-            kind=OpportunityKind.CROSS,
-            key="cross:BTC/USDT:sim-c>sim-b",
-            legs=(
-                Leg("sim-c", "BTC/USDT", Side.BUY, 90_000.0, 0.1, now),
-                Leg("sim-b", "BTC/USDT", Side.SELL, 90_050.0, 0.1, now),
-            ),
-            edge_bps=3.5,
-            size_quote=9_000.0,
-            size_asset="USDT",
-            ts_ns=now,
-        )
-        desk.engine.bus.publish(opp)
+    async with open_manual_desk() as (desk, feed):
+        # BTC cheap on sim-c and dear on sim-b: a cross trade after both taker fees (20 bps),
+        # and none with sim-a (mid 50,000; 17.5 bps of fees with either)
+        feed.push("sim-c", "BTC/USDT", 49_940.0, 49_950.0)
+        feed.push("sim-b", "BTC/USDT", 50_075.0, 50_085.0)
+        key = "cross:BTC/USDT:sim-c>sim-b"
         panel = desk.window.opportunities
-        await until(lambda: panel.model.rowCount() == 1, what="the opportunity row")
-        assert panel.proxy.index(0, 2).data() == "+3.50"
-        assert "BUY sim-c:BTC/USDT" in panel.proxy.index(0, 5).data()
+        await until(lambda: proxy_row(panel, key) is not None, what="the opportunity row")
+        row = proxy_row(panel, key)
+        assert row is not None
+        opp = panel.model.row(key)
+        assert opp is not None and opp.kind is OpportunityKind.CROSS and opp.edge_bps > 0
+        assert panel.proxy.index(row, 2).data() == f"+{opp.edge_bps:.2f}"
+        assert "BUY sim-c:BTC/USDT" in panel.proxy.index(row, 5).data()
         panel.view.selectionModel().select(
-            panel.proxy.index(0, 0),
+            panel.proxy.index(row, 0),
             QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows,
         )
@@ -78,22 +83,35 @@ async def test_selecting_an_opportunity_shows_its_spread(
         assert chart.series.pair == Pair(("sim-c", "BTC/USDT"), ("sim-b", "BTC/USDT"))
         assert chart.source.text().startswith("cross:")
         panel.kind.setCurrentIndex(panel.kind.findData("basis"))
-        assert panel.proxy.rowCount() == 0  # filtered by kind
+        assert proxy_row(panel, key) is None  # filtered by kind
         panel.kind.setCurrentIndex(0)
-        assert panel.proxy.rowCount() == 1
-        # not seen again for a while: muted; for longer than its time to live: gone
-        await until(
-            lambda: panel.proxy.index(0, 2).data(Qt.ItemDataRole.ForegroundRole) == MUTED,
-            what="the opportunity muted",
-        )
-        await until(lambda: panel.model.rowCount() == 0, 10, "the opportunity expired")
+        assert proxy_row(panel, key) is not None
+        # the prices come back together: not seen again for a while, muted; for longer than
+        # its time to live (market time), gone
+        feed.advance(2.5)
+        push_books(feed)
+
+        def muted() -> bool:
+            row = proxy_row(panel, key)
+            return row is not None and (
+                panel.proxy.index(row, 2).data(Qt.ItemDataRole.ForegroundRole) == MUTED
+            )
+
+        await until(muted, what="the opportunity muted")
+        feed.advance(2.5)
+        push_books(feed)
+        await until(lambda: panel.model.row(key) is None, 10, "the opportunity expired")
 
 
 async def test_stale_quotes_are_marked_in_the_market_watch(qtbot: QtBot) -> None:
-    async with open_desk() as desk:
+    async with open_manual_desk() as (desk, feed):
         watch = desk.window.market
         await until(lambda: watch.model.rowCount() == 15, what="15 books")
-        desk.engine.bus.publish(QuoteStale("sim-b", "ETH/BTC", 9_000.0))
+        # every book but sim-b's ETH/BTC quoted again after more than the allowed age
+        feed.advance(desk.controller.quote_age_limit_ms() / 1000 + 1)
+        push_books(feed, skip=[("sim-b", "ETH/BTC")])
+        feed.advance(0.5)  # the staleness check runs on market time
+        push_books(feed, skip=[("sim-b", "ETH/BTC")])
         await until(lambda: ("sim-b", "ETH/BTC") in watch.model.stale, what="the stale mark")
         keys = watch.model.all_keys()
         row = keys.index(("sim-b", "ETH/BTC"))
@@ -102,6 +120,7 @@ async def test_stale_quotes_are_marked_in_the_market_watch(qtbot: QtBot) -> None
         assert age.data(Qt.ItemDataRole.BackgroundRole) == STALE_BG
         other = watch.model.index(keys.index(("sim-a", "BTC/USDT")), AGE_COLUMN)
         assert not str(other.data()).startswith("STALE")
+        assert watch.model.stale == {("sim-b", "ETH/BTC")}
 
 
 async def test_a_perpetual_position_shows_with_its_pnl_and_the_exposure(qtbot: QtBot) -> None:

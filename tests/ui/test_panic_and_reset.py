@@ -5,10 +5,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app.core.orders import Side
+from app.core.orders import OrderStatus, Side
 from app.core.trading_state import TradingState
 
-from .conftest import open_desk, resting_order, until
+from .conftest import open_desk, resting_order, status_of, until
 
 
 async def test_panic_button_halts_cancels_everything_and_shows_the_report(qtbot: QtBot) -> None:
@@ -28,7 +28,7 @@ async def test_panic_button_halts_cancels_everything_and_shows_the_report(qtbot:
         assert desk.engine.trading_state is TradingState.HALTED
         assert desk.engine.open_orders() == []
         for order in (first, second):
-            assert desk.engine.oms.orders[order.client_order_id].status.value == "CANCELED"
+            assert status_of(desk, order.client_order_id) is OrderStatus.CANCELED
         assert "2 orders canceled" in dialog.headline.text()
         assert "Everything canceled" in dialog.headline.text()
         assert "sim-a: 2 canceled, clean" in dialog.details.toPlainText()

@@ -6,17 +6,19 @@ import asyncio
 import logging
 from decimal import Decimal
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QTableWidget
 from pytestqt.qtbot import QtBot
 
-from app.core.events import Alert, AlertLevel, QuoteUpdated
+from app.core.orders import OrderRequest, Side
 from app.core.quotes import Quote
+from app.engine.api import OrderRefused
 from app.ui.dialogs.help import HelpDialog
 from app.ui.models.limits import VALUE_COLUMN
 from app.ui.shortcuts import SHORTCUTS
 
-from .conftest import open_desk, until
+from .conftest import open_desk, open_manual_desk, until
 
 
 async def edit_limit(qtbot: QtBot, view: object, row: int, text: str) -> None:
@@ -50,7 +52,7 @@ async def test_risk_limits_are_edited_in_place_and_invalid_values_refused_visibl
         assert panel.message.property("kind") == "error"
         assert "Max order notional" in panel.message.text()
         assert "greater than 0" in panel.message.text()
-        assert desk.engine.risk.settings.limits.max_order_notional == Decimal(50_000)
+        assert desk.engine.risk_limits().max_order_notional == Decimal(50_000)
         assert panel.limits.index(row, VALUE_COLUMN).data() == "50,000"
 
         await edit_limit(qtbot, panel.limits_view, names.index("max_open_orders"), "2.5")
@@ -58,7 +60,7 @@ async def test_risk_limits_are_edited_in_place_and_invalid_values_refused_visibl
 
         await edit_limit(qtbot, panel.limits_view, row, "20,000")
         assert panel.message.property("kind") == "ok"
-        assert desk.engine.risk.settings.limits.max_order_notional == Decimal(20_000)
+        assert desk.engine.risk_limits().max_order_notional == Decimal(20_000)
         assert panel.limits.index(row, VALUE_COLUMN).data() == "20,000"
         # the order ticket's preview now uses the new limit
         ticket = desk.window.ticket
@@ -82,21 +84,27 @@ async def test_risk_limits_are_edited_in_place_and_invalid_values_refused_visibl
 
 
 async def test_log_records_and_alerts_are_shown_filtered_and_notified(qtbot: QtBot) -> None:
-    async with open_desk() as desk:
+    async with open_desk(risk={"halts": {"reject_storm_count": 3}}) as desk:
         panel = desk.window.log_panel
-        desk.engine.bus.publish(Alert(AlertLevel.CRITICAL, "risk", "daily loss near the limit"))
+        quote = desk.bridge.latest_quote("sim-a", "BTC/USDT")
+        assert quote is not None
+        far = Decimal(str(quote.ask)).quantize(Decimal("0.01")) * 2  # outside the price band
+        for _ in range(3):  # a storm of rejections: the risk engine halts, with an alert
+            with pytest.raises(OrderRefused):
+                await desk.engine.submit_manual_order(
+                    OrderRequest("sim-a", "BTC/USDT", Side.BUY, Decimal("0.001"), far)
+                )
         await until(
             lambda: any(e.alert for e in panel.model.rows()), what="the alert in the log panel"
         )
-        assert desk.window.notifications[-1] == (
-            "ArbDesk critical",
-            "risk: daily loss near the limit",
-        )
+        title, text = desk.window.notifications[-1]
+        assert title == "ArbDesk critical"
+        assert text.startswith("risk: automatic halt: rejection storm: 3 rejections")
         panel.alerts.setChecked(True)
         assert panel.proxy.rowCount() == 1
         assert panel.proxy.index(0, 1).data() == "ALERT CRITICAL"
         panel.alerts.setChecked(False)
-        panel.filter.setText("daily loss")
+        panel.filter.setText("automatic halt")
         assert panel.proxy.rowCount() == 1
         panel.filter.setText("")
         logger = logging.getLogger("app.test")
@@ -113,28 +121,26 @@ async def test_log_records_and_alerts_are_shown_filtered_and_notified(qtbot: QtB
         panel.filter.setText("")
         panel.level.setCurrentIndex(3)  # errors only: the critical alert stays, the warning goes
         shown = [panel.proxy.index(r, 3).data() for r in range(panel.proxy.rowCount())]
-        assert "daily loss near the limit" in shown
+        assert any("rejection storm" in text for text in shown)
         assert "venue sim-b slow to answer" not in shown
 
 
 async def test_a_quote_storm_becomes_one_batched_signal_per_flush(qtbot: QtBot) -> None:
-    async with open_desk() as desk:
+    async with open_manual_desk() as (desk, feed):
         bridge = desk.bridge
         batches: list[int] = []
         bridge.quotes.connect(lambda quotes: batches.append(len(quotes)))
         bridge.flush_tables()
         batches.clear()
-        base = desk.bridge.latest_quote("sim-a", "BTC/USDT")
-        assert base is not None
-        for i in range(20_000):
+        last: dict[str, Quote] = {}
+        for i in range(20_000):  # pushed between two flushes: nothing else runs meanwhile
             venue = ("sim-a", "sim-b", "sim-c")[i % 3]
-            bid = base.bid + i % 7
-            quote = Quote(venue, "BTC/USDT", bid, 1.0, bid + 1, 1.0, base.received_ns + i)
-            desk.engine.bus.publish(QuoteUpdated(quote))
+            bid = 50_000.0 + i % 7
+            last[venue] = feed.push(venue, "BTC/USDT", bid, bid + 1, qty=1.0)
         bridge.flush_tables()
         assert batches == [3]  # 20,000 updates of 3 books: one signal with the 3 latest
         row = desk.window.market.model.row(("sim-c", "BTC/USDT"))
-        assert row is not None and row.received_ns == base.received_ns + 19_997
+        assert row is not None and row.received_ns == last["sim-c"].received_ns
 
 
 async def test_layout_and_columns_are_kept_between_runs(qtbot: QtBot) -> None:

@@ -63,24 +63,6 @@ async def trade(desk: Desk, seconds: float) -> None:
         await asyncio.sleep(1.1)
 
 
-def opportunities(desk: Desk) -> object | None:
-    """The scanners, when the engine does not run them itself yet."""
-    if getattr(desk.engine, "opportunities", None) is not None:
-        return None
-    try:
-        from app.engine.opportunities import OpportunityService
-        from app.runtime.scanner_settings import ScannersSettings
-    except ImportError:
-        return None
-    return OpportunityService(
-        desk.engine.bus,
-        desk.engine.instruments,
-        ScannersSettings(),
-        clock=desk.engine.clock,
-        book=desk.engine.market_data.book,
-    )
-
-
 async def test_main_window_after_10_s_of_simulated_trading(qtbot: QtBot, tmp_path: Path) -> None:
     root = logging.getLogger()
     level = root.level
@@ -93,7 +75,6 @@ async def test_main_window_after_10_s_of_simulated_trading(qtbot: QtBot, tmp_pat
 
 async def _run(tmp_path: Path) -> None:
     async with open_desk(market={"speed": 6.0}, sim={"seed": 7}) as desk:
-        scanners = opportunities(desk)
         for side, away in ((Side.BUY, "0.012"), (Side.SELL, "0.015"), (Side.BUY, "0.02")):
             await resting_order(desk, side, away)
         await trade(desk, TRADING_S)
@@ -106,8 +87,6 @@ async def _run(tmp_path: Path) -> None:
         image = desk.window.grab().toImage()
         out = tmp_path / "main_window.png"
         assert image.save(str(out))
-        if scanners is not None:
-            scanners.close()  # type: ignore[attr-defined]
 
     saved = QImage(str(out))
     assert (saved.width(), saved.height()) == (1920, 1080)

@@ -9,7 +9,7 @@ from app.core.orders import OrderStatus, Side
 from app.ui.panels.ticket import OrderTicketPanel
 from app.ui.ticket_form import TicketType
 
-from .conftest import open_desk, resting_order, until
+from .conftest import open_desk, resting_order, status_of, until
 
 
 def fill_ticket(
@@ -53,7 +53,7 @@ async def test_a_limit_order_from_the_ticket_shows_its_checks_and_rests(qtbot: Q
         assert str(order.quantity) == "0.002"
         await until(lambda: order.client_order_id in ticket.message.text(), what="the verdict")
         assert ticket.message.isVisible()
-        assert desk.engine.oms.orders[order.client_order_id].status in (
+        assert status_of(desk, order.client_order_id) in (
             OrderStatus.OPEN,
             OrderStatus.FILLED,
             OrderStatus.PARTIALLY_FILLED,
@@ -89,7 +89,7 @@ async def test_invalid_ticket_input_is_refused_with_a_visible_message(qtbot: QtB
         ticket.price.setText("90000.005")
         qtbot.mouseClick(ticket.send, Qt.MouseButton.LeftButton)
         assert "Price: must be a multiple of 0.01" in ticket.message.text()
-        assert desk.engine.oms.orders == {}
+        assert desk.engine.orders() == ()
 
 
 async def test_an_order_risk_would_refuse_shows_the_failing_rule_and_is_refused(
@@ -104,7 +104,7 @@ async def test_an_order_risk_would_refuse_shows_the_failing_rule_and_is_refused(
         qtbot.mouseClick(ticket.send, Qt.MouseButton.LeftButton)
         await until(lambda: "Refused by risk" in ticket.message.text(), what="the refusal")
         assert "max_order_notional" in ticket.message.text()
-        assert desk.engine.oms.orders == {}
+        assert desk.engine.orders() == ()
 
 
 async def test_cancelling_an_order_from_the_table_with_delete_and_the_menu(qtbot: QtBot) -> None:
@@ -124,7 +124,7 @@ async def test_cancelling_an_order_from_the_table_with_delete_and_the_menu(qtbot
         view.setFocus()
         qtbot.keyClick(view, Qt.Key.Key_Delete)
         await until(
-            lambda: desk.engine.oms.orders[first.client_order_id].status is OrderStatus.CANCELED,
+            lambda: status_of(desk, first.client_order_id) is OrderStatus.CANCELED,
             what="the cancel",
         )
         await until(lambda: panel.open_proxy.rowCount() == 1, what="one open order left")
@@ -139,7 +139,7 @@ async def test_cancelling_an_order_from_the_table_with_delete_and_the_menu(qtbot
         assert [a.text() for a in menu.actions()] == ["Cancel order"]
         menu.actions()[0].trigger()
         await until(
-            lambda: desk.engine.oms.orders[second.client_order_id].status is OrderStatus.CANCELED,
+            lambda: status_of(desk, second.client_order_id) is OrderStatus.CANCELED,
             what="the second cancel",
         )
         await until(lambda: panel.open_proxy.rowCount() == 0, what="no open order")
