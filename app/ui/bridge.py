@@ -1,7 +1,8 @@
 """The only link from the engine to the widgets (DESIGN.md, UI).
 
-Bus handlers here do one thing: remember the latest value per key (a dict store, well under a
-microsecond), so a storm of quotes costs the loop almost nothing and never becomes a storm of Qt
+It is the window's one subscriber to engine events (``Engine.subscribe``: the engine's bus is
+private). Its handlers do one thing: remember the latest value per key (a dict store, well under
+a microsecond), so a storm of quotes costs the loop almost nothing and never becomes a storm of Qt
 signals. A frame timer then flushes what changed, batched, as a few signals: charts at about
 30 Hz, tables at about 10 Hz, engine snapshots (positions, exposure, health) at 2 Hz.
 
@@ -51,7 +52,7 @@ MAX_CHART_BACKLOG = 200_000
 
 
 class Bridge(QObject):
-    """Subscribes to the bus, keeps the latest state per key, and flushes it on timers."""
+    """Subscribes to engine events, keeps the latest state per key, and flushes it on timers."""
 
     quotes = Signal(object)  # list[Quote]: changed since the last table flush
     stale = Signal(object)  # frozenset[(venue, symbol)]: the stale instruments now
