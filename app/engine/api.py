@@ -55,6 +55,7 @@ from app.engine.orders.reconcile import ReconciliationReport
 from app.engine.orders.risk import CheckResult
 from app.engine.portfolio import Exposure, PositionView, Valuation
 from app.engine.status import status_of
+from app.engine.supervisor import TaskHealth
 from app.runtime.risk_settings import RiskLimits
 from app.store.records import EquitySnapshot, SpreadSample
 
@@ -91,6 +92,7 @@ __all__ = [
     "RiskLimits",
     "SaveOutcome",
     "SpreadSample",
+    "TaskHealth",
     "TradingState",
     "Valuation",
     "VaultError",

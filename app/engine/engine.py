@@ -42,9 +42,10 @@ from app.engine.marketdata import MarketData, MarketDataStats
 from app.engine.opportunities import OpportunityService, OpportunityStats
 from app.engine.orders.killswitch import KillSwitch
 from app.engine.orders.oms import OrderManager
-from app.engine.orders.reconcile import Reconciler, ReconciliationReport
+from app.engine.orders.reconcile import ReconciliationReport
 from app.engine.orders.risk import CheckResult, RiskEngine
 from app.engine.portfolio import Exposure, Portfolio, PositionView, Valuation
+from app.engine.supervisor import Supervisor, TaskHealth
 from app.engine.wiring import Market, build_market, replay_path
 from app.runtime import paths
 from app.runtime.risk_settings import RiskLimits
@@ -75,6 +76,7 @@ class EngineSnapshot:
     valuation: Valuation | None
     venues: tuple[VenueHealth, ...]
     loop_lag: LoopLag
+    tasks: tuple[TaskHealth, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +158,9 @@ class Engine:
             book=self._market_data.book,
             funding=self._feed.funding_rate,
         )
+        self._supervisor = Supervisor(
+            self._bus, self._clock.now_ns, on_safety_failure=self._halt_for_failed_task
+        )
         self._accounts = AccountService(self._store, credential_store_from_env(data))
         self._audit = AuditLog(self._store)
         self._risk = RiskEngine(
@@ -179,8 +184,9 @@ class Engine:
             instruments=self._instruments,
             settings=settings.oms,
             leverage=settings.paper.leverage,
+            spawn=self._supervisor.spawn,
+            accounts=self._portfolio,
         )
-        self._reconciler = Reconciler(self._oms, self._store, self._portfolio)
         self._killswitch = KillSwitch(
             bus=self._bus, clock=self._clock, audit=self._audit, risk=self._risk, oms=self._oms
         )
@@ -216,6 +222,14 @@ class Engine:
         panic needs when no instance runs (``app.control.offline``), and the first half of
         ``start``. ``stop()`` closes it, also after a failure half-way (a venue that does not
         connect); ``start_feed()`` may follow when quotes are needed (flattening at market)."""
+        await self._open_records()
+        for venue in self._venues.values():
+            await venue.connect()
+        await self.reconcile()
+        self._started_at = time.perf_counter()
+
+    async def _open_records(self) -> None:
+        """The store, the trading state and the journal; every venue reports to the OMS."""
         await self._store.open()
         self._running = True  # from here on, stop() has something to close
         saved = await self._store.run(lambda c: repo.get_setting(c, self._baseline_key))
@@ -227,9 +241,21 @@ class Engine:
         await self._oms.load()
         for venue in self._venues.values():
             venue.set_listener(self._oms)
-            await venue.connect()
-        await self.reconcile()
-        self._started_at = time.perf_counter()
+
+    async def panic_offline(self, reason: str, actor: str = "cli") -> PanicReport:
+        """The shell's kill switch when no instance runs: the store, the trading state and the
+        venues only (no feed, no timers, no reconciliation first). HALTED is persisted before
+        anything else; then each venue is connected and cancelled on its own, so one that
+        cannot be reached fails alone and is named in the report. ``stop()`` closes it."""
+        await self._open_records()
+        self._last_panic = await self._killswitch.panic(
+            reason, actor=actor, prepare=self._connect_venue
+        )
+        return self._last_panic
+
+    async def _connect_venue(self, name: str) -> None:
+        async with asyncio.timeout(self._settings.oms.venue_timeout_s):
+            await self._venues[name].connect()
 
     def start_feed(self) -> None:
         """Start the market feed of an engine opened with ``open_offline`` (once)."""
@@ -347,7 +373,7 @@ class Engine:
 
     def preview_order(self, request: OrderRequest) -> list[CheckResult]:
         """Which risk checks ``request`` would pass or fail now; sends nothing."""
-        return self._risk.preview(request)
+        return self._oms.preview(request)
 
     async def reload_credentials(self) -> CredentialsReload:
         """Read every account's keys again (after ``arbdesk keys`` or the Accounts dialog)."""
@@ -383,12 +409,9 @@ class Engine:
     async def reconcile(
         self, venues: list[str] | None = None, *, halt_on_mismatch: bool = True
     ) -> ReconciliationReport:
-        """Compare journal and venues; trading is RECONCILING meanwhile, HALTED on a mismatch."""
-        self._risk.set_reconciling(True)
-        try:
-            report = await self._reconciler.run(venues)
-        finally:
-            self._risk.set_reconciling(False)
+        """Compare journal and venues (an OMS operation): each venue is RECONCILING while it is
+        compared, the others trade on; HALTED on a mismatch."""
+        report = await self._oms.reconcile(venues)
         self._last_reconciliation = report
         self._audit.record(
             "engine", "reconciliation", {"ok": report.ok, "problems": report.problems()}
@@ -406,8 +429,20 @@ class Engine:
         elif event.state is VenueState.CONNECTED and event.venue in self._down:
             self._down.discard(event.venue)
             if event.venue in self._venues and self._running:
-                task = asyncio.create_task(self.reconcile([event.venue]))
-                self._tasks.append(task)
+                self._supervisor.spawn(
+                    "reconcile", self._reconcile_quietly([event.venue]), safety=True
+                )
+
+    async def _reconcile_quietly(self, venues: list[str]) -> None:
+        await self.reconcile(venues)
+
+    async def _halt_for_failed_task(self, name: str, message: str) -> None:
+        """A safety task failed twice in a row: what it guarded is not guarded any more."""
+        await self.panic(message, actor="supervisor")
+
+    def task_health(self) -> tuple[TaskHealth, ...]:
+        """Every supervised task: running, restarts, last error (status and the window)."""
+        return self._supervisor.health()
 
     # -- periodic work (market time) ---------------------------------------------------------
 
@@ -538,6 +573,7 @@ class Engine:
             valuation=self._portfolio.last,
             venues=tuple(self._health.venues()),
             loop_lag=self._health.loop_lag(),
+            tasks=self._supervisor.health(),
         )
 
     async def spread_history(
@@ -581,6 +617,8 @@ class Engine:
             "timer_runs": dict(sorted(self._timers.runs().items())),
             "loop_lag_ms": {"p50": round(lag.p50_ms, 3), "p99": round(lag.p99_ms, 3)},
             "bus_handler_errors": sum(self._bus.errors.values()),
+            "task_failures": self._supervisor.failures_total,
+            "tasks_active": self._supervisor.active,
             "store_rows_written": self._store.rows_written,
             "duration_s": round(duration, 3),
         }

@@ -18,6 +18,7 @@ from app.core.accounting import Position
 from app.core.money import decimal_str, money_str
 from app.core.orders import Order
 from app.engine.orders.risk import STATE_KEY
+from app.engine.supervisor import TaskHealth
 from app.runtime import paths
 from app.runtime.settings import Settings
 from app.store import repositories as repo
@@ -95,7 +96,21 @@ def status_of(engine: Engine) -> dict[str, Any]:
         engine.positions(),
     )
     out["mode"] = engine.settings.mode
+    out["tasks"] = [task_dict(t) for t in engine.task_health()]
     return out
+
+
+def task_dict(task: TaskHealth) -> dict[str, Any]:
+    """One supervised task's health, as ``arbdesk status --json`` shows it."""
+    return {
+        "name": task.name,
+        "state": task.state,
+        "safety": task.safety,
+        "restarts": task.restarts,
+        "failures": task.failures,
+        "last_error": task.last_error,
+        "last_trace_id": task.last_trace_id,
+    }
 
 
 def _read_status(conn: Connection) -> dict[str, Any]:

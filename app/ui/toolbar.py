@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QTo
 
 from app.core.events import VenueState
 from app.core.trading_state import TradingState
-from app.engine.api import EngineSnapshot
+from app.engine.api import EngineSnapshot, TaskHealth
 from app.ui import format as fmt
 from app.ui.widgets import fixed_size
 
@@ -92,7 +92,7 @@ class StatusToolbar(QToolBar):
         self.lights = {venue: VenueLight(venue, holder) for venue in venues}
         self.lag = QLabel("lag —", holder)
         self.lag.setObjectName("muted")
-        fixed_size(self.lag, "lag 9,999.9 ms")  # its text changes twice a second
+        fixed_size(self.lag, "lag 9,999.9 ms  ⚠ 99")  # its text changes twice a second
         self.lag.setToolTip("Event-loop lag: how late timers wake up (p50 / p99 / max)")
         self.panic = QPushButton("PANIC", holder)
         self.panic.setObjectName("panicButton")
@@ -134,8 +134,24 @@ class StatusToolbar(QToolBar):
                 light = self.lights[health.venue] = VenueLight(health.venue, self)
             light.update_state(health.state, health.detail, health.message_age_ms)
         lag = snap.loop_lag
-        self.lag.setText(f"lag {lag.p99_ms:.1f} ms")
+        failing = [t for t in snap.tasks if t.state == "failed" or t.failures]
+        self.lag.setText(f"lag {lag.p99_ms:.1f} ms" + (f"  ⚠ {len(failing)}" if failing else ""))
         self.lag.setToolTip(
             f"Event-loop lag over the last {lag.samples} samples: p50 {lag.p50_ms:.2f} ms, "
-            f"p99 {lag.p99_ms:.2f} ms, max {lag.max_ms:.1f} ms"
+            f"p99 {lag.p99_ms:.2f} ms, max {lag.max_ms:.1f} ms\n\n" + task_lines(snap.tasks)
         )
+
+
+def task_lines(tasks: tuple[TaskHealth, ...]) -> str:
+    """The supervised tasks, one line each: state, restarts and the last error."""
+    if not tasks:
+        return "Tasks: none running"
+    lines = ["Tasks:"]
+    for t in tasks:
+        line = f"  {t.name}: {t.state}"
+        if t.restarts:
+            line += f", {t.restarts} restarts"
+        if t.last_error:
+            line += f", last error {t.last_error} [{t.last_trace_id}]"
+        lines.append(line)
+    return "\n".join(lines)

@@ -45,6 +45,7 @@ class ManualFeed:
         self._instruments = build_instruments(venues)
         self.clock = ManualClock(T0)
         self._sink: QuoteSink | None = None
+        self._status: StatusSink | None = None
         self._closed = asyncio.Event()
 
     def instruments(self) -> Sequence[Instrument]:
@@ -62,9 +63,15 @@ class ManualFeed:
 
     async def run(self, sink: QuoteSink, status: StatusSink) -> None:
         self._sink = sink
+        self._status = status
         for venue in self._venues:
             status(venue, VenueState.CONNECTED, "")
         await self._closed.wait()
+
+    def set_status(self, venue: str, state: VenueState, detail: str = "") -> None:
+        """Report a venue's connection state, as a feed does when a stream drops or returns."""
+        assert self._status is not None, "the engine is not running"
+        self._status(venue, state, detail)
 
     async def close(self) -> None:
         self._closed.set()

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from app.core.accounting import Balance, Position
 from app.core.instruments import Instrument
-from app.core.money import ZERO, to_float
+from app.core.money import ZERO, to_decimal, to_float
 from app.core.orders import OrderRequest, OrderType, Side
 from app.core.quotes import Quote
 from app.core.trading_state import TradingState
@@ -118,9 +118,19 @@ def _price(i: RiskInputs) -> Decimal | None:
     r = i.request
     if r.price is not None:
         return r.price
-    if i.quote is None:
+    return worst_price(i)
+
+
+def worst_price(i: RiskInputs) -> Decimal | None:
+    """The worst price a market order may fill at: the quote's far side moved by the price band
+    against the order (buys higher, sells lower). Checks value market orders at it, and the
+    OMS holds funds at it while the order is in flight."""
+    if i.quote is None or i.quote.bid <= 0 or i.quote.ask <= 0:
         return None
-    return Decimal(repr(i.quote.ask if r.side is Side.BUY else i.quote.bid))
+    band = i.limits.price_band_bps / 10_000
+    if i.request.side is Side.BUY:
+        return to_decimal(i.quote.ask * (1 + band))
+    return to_decimal(i.quote.bid * (1 - band))
 
 
 def order_notional(i: RiskInputs) -> Decimal | None:

@@ -25,9 +25,10 @@ class OrderHolds:
     def of(self, venue: str) -> Mapping[str, Decimal]:
         return self._per_venue.get(venue, {})
 
-    def hold(self, order: Order) -> None:
+    def hold(self, order: Order, price: Decimal | None) -> None:
+        """Hold what ``order`` may spend at ``price``: its limit, or for a market order the
+        worst price the risk band allows (``RiskEngine.worst_price``)."""
         inst = self._instruments.get(order.instrument_id)
-        price = order.price
         if inst is None or price is None or order.reduce_only:
             return
         asset, amount = required_funds(inst, order.side, order.quantity, price, self._leverage)

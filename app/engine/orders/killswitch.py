@@ -15,7 +15,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
+from app.core.backoff import Backoff
 from app.core.bus import EventBus
 from app.core.clock import Clock
 from app.core.orders import OrderRequest, OrderStatus, OrderType, Side, TimeInForce
@@ -28,6 +30,9 @@ from app.engine.orders.risk import RiskEngine
 log = logging.getLogger(__name__)
 
 StopBots = Callable[[], Awaitable[int]]
+#: Gets one venue ready before its cancels (the shell's offline panic connects it here), so that
+#: a venue that cannot be reached fails alone.
+Prepare = Callable[[str], Awaitable[None]]
 
 
 async def _no_bots() -> int:
@@ -54,18 +59,30 @@ class KillSwitch:
         self._lock = asyncio.Lock()
 
     async def panic(
-        self, reason: str, *, flatten: bool = False, actor: str = "user"
+        self,
+        reason: str,
+        *,
+        flatten: bool = False,
+        actor: str = "user",
+        prepare: Prepare | None = None,
     ) -> PanicReport:
-        self._risk.halting = True  # refuse new exposure from this instant
+        self._risk.begin_halt()  # refuse new exposure from this instant
         async with self._lock:
-            return await self._panic(reason, flatten, actor)
+            return await self._panic(reason, flatten, actor, prepare)
 
-    async def _panic(self, reason: str, flatten: bool, actor: str) -> PanicReport:
+    async def _panic(
+        self, reason: str, flatten: bool, actor: str, prepare: Prepare | None
+    ) -> PanicReport:
         started = self._clock.now_ns()
         t0 = time.perf_counter()
         log.critical("PANIC by %s: %s (flatten=%s)", actor, reason, flatten)
+        halt_error = ""
+        try:  # HALTED on disk before anything else: a crash from here on still starts halted
+            await self._risk.set_state(TradingState.HALTED, f"panic: {reason}", actor)
+        except Exception as exc:
+            halt_error = f"HALTED could not be persisted: {exc}"
+            log.critical("panic: %s (trading stays halted in this process)", halt_error)
         self._audit.record(actor, "panic_start", {"reason": reason, "flatten": flatten})
-        await self._risk.set_state(TradingState.HALTED, f"panic: {reason}", actor)
         try:
             bots = await self.stop_bots()
         except Exception as exc:
@@ -74,14 +91,17 @@ class KillSwitch:
             self._audit.record("engine", "panic_bots_failed", {"error": str(exc)})
         self._audit.record("engine", "panic_bots_stopped", {"count": bots})
         results = await asyncio.gather(
-            *(self._venue(name, flatten) for name in self._oms.venues), return_exceptions=True
+            *(self._venue(name, flatten, prepare) for name in self._oms.venues),
+            return_exceptions=True,
         )
         venues = tuple(
             r
             if isinstance(r, VenuePanicResult)
-            else VenuePanicResult(name, 0, errors=(f"panic failed: {r}",))
+            else VenuePanicResult(name, 0, ("(unknown)",), errors=(f"panic failed: {r}",))
             for name, r in zip(self._oms.venues, results, strict=True)
         )
+        if halt_error:
+            venues = tuple(replace(v, errors=(*v.errors, halt_error)) for v in venues)
         report = PanicReport(
             reason=reason,
             actor=actor,
@@ -105,35 +125,18 @@ class KillSwitch:
         self._bus.publish(report)
         return report
 
-    async def _venue(self, name: str, flatten: bool) -> VenuePanicResult:
-        venue = self._oms.venues[name]
-        settings = self._oms.settings
-        timeout = settings.venue_timeout_s
-        errors: list[str] = []
-        canceled: set[str] = set()
-        remaining: list[str] = []
-        delay = settings.settle_backoff_s / 5
-        for attempt in range(settings.panic_cancel_retries + 1):
+    async def _venue(self, name: str, flatten: bool, prepare: Prepare | None) -> VenuePanicResult:
+        """One venue, independently of the others: its failure is in its result."""
+        if prepare is not None:
             try:
-                for order in await asyncio.wait_for(venue.cancel_all(), timeout):
-                    self._oms.apply(order)
-                    canceled.add(order.client_order_id)
+                await prepare(name)
             except Exception as exc:
-                errors.append(f"cancel_all try {attempt + 1}: {exc or type(exc).__name__}")
-            try:
-                still = await asyncio.wait_for(venue.fetch_open_orders(), timeout)
-            except Exception as exc:
-                errors.append(f"verify try {attempt + 1}: {exc or type(exc).__name__}")
-                remaining = [o.client_order_id for o in self._oms.open_orders(name)]
-            else:
-                for order in still:
-                    self._oms.apply(order)
-                remaining = [o.client_order_id for o in still]
-                if not remaining:
-                    break
-            await asyncio.sleep(delay)
-            delay *= 2
-        canceled |= await self._settle_journal(name)
+                error = f"could not connect: {exc or type(exc).__name__}"
+                self._audit.record("engine", "panic_cancel", {"venue": name, "error": error})
+                unreached = tuple(o.client_order_id for o in self._oms.open_orders(name))
+                return VenuePanicResult(name, 0, unreached or ("(unknown: venue not reached)",),
+                                        errors=(error,))  # fmt: skip
+        canceled, remaining, errors = await self._cancel_everything(name)
         self._audit.record(
             "engine",
             "panic_cancel",
@@ -144,34 +147,48 @@ class KillSwitch:
         if flatten:
             closed, left = await self._flatten(name, errors)
         return VenuePanicResult(
-            name,
-            len(canceled),
-            tuple(remaining),
-            tuple(closed),
-            tuple(left),
-            tuple(errors),
+            name, len(canceled), tuple(remaining), tuple(closed), tuple(left), tuple(errors)
         )
 
-    async def _settle_journal(self, name: str) -> set[str]:
-        """Orders our journal still calls open that the venue no longer lists: ask for each.
-        Returns those the venue has canceled (a cancel-all whose answer was lost)."""
+    async def _cancel_everything(self, name: str) -> tuple[set[str], list[str], list[str]]:
+        """Cancel-all through the OMS, *verified* by the venue's open orders (an order in flight
+        may land after a cancel-all returned), retried with backoff; orders the journal still
+        calls open are then asked for one by one. Returns canceled ids, ids still open, errors."""
+        oms = self._oms
+        errors: list[str] = []
         canceled: set[str] = set()
-        for order in self._oms.open_orders(name):
+        remaining: list[str] = []
+        delays = Backoff(oms.settings.settle_backoff_s / 5).delays()
+        for attempt in range(1, oms.settings.panic_cancel_retries + 2):
             try:
-                found = await self._oms.refresh(order.client_order_id)
+                canceled.update(o.client_order_id for o in await oms.cancel_all_at(name))
+            except Exception as exc:
+                errors.append(f"cancel_all try {attempt}: {exc or type(exc).__name__}")
+            try:
+                remaining = [o.client_order_id for o in await oms.open_at(name)]
+            except Exception as exc:
+                errors.append(f"verify try {attempt}: {exc or type(exc).__name__}")
+                remaining = [o.client_order_id for o in oms.open_orders(name)]
+            else:
+                if not remaining:
+                    break
+            await asyncio.sleep(next(delays))
+        for order in oms.open_orders(name):
+            try:
+                found = await oms.refresh(order.client_order_id)
             except Exception as exc:
                 log.warning("panic: could not settle %s: %s", order.client_order_id, exc)
                 continue
             if found is not None and found.status is OrderStatus.CANCELED:
-                canceled.add(order.client_order_id)
-        return canceled
+                canceled.add(order.client_order_id)  # a cancel-all whose answer was lost
+        oms.flush_writes()
+        return canceled, remaining, errors
 
     async def _flatten(self, name: str, errors: list[str]) -> tuple[list[str], list[str]]:
-        venue = self._oms.venues[name]
         closed: list[str] = []
         for _ in range(3):
             try:
-                positions = [p for p in await venue.fetch_positions() if p.qty != 0]
+                positions = await self._oms.positions(name)
             except Exception as exc:
                 errors.append(f"positions: {exc}")
                 return closed, ["(unknown: positions could not be read)"]
@@ -198,11 +215,7 @@ class KillSwitch:
                 elif order.reason:
                     errors.append(f"flatten {request.symbol}: {order.reason}")
         try:
-            left = [
-                f"{p.instrument_id.symbol} {p.qty}"
-                for p in await venue.fetch_positions()
-                if p.qty != 0
-            ]
+            left = [f"{p.instrument_id.symbol} {p.qty}" for p in await self._oms.positions(name)]
         except Exception as exc:
             errors.append(f"verify positions: {exc}")
             left = ["(unknown: positions could not be read)"]

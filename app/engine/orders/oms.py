@@ -28,13 +28,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection
-
 from app.core.accounting import Balance, Position
+from app.core.backoff import Backoff
 from app.core.bus import EventBus
 from app.core.clock import Clock
 from app.core.events import (
@@ -46,27 +46,34 @@ from app.core.events import (
     OrderUpdated,
     PositionChanged,
 )
-from app.core.frozen import evolve
 from app.core.instruments import Instrument, InstrumentId
 from app.core.money import ZERO
-from app.core.orders import Fill, Order, OrderRequest, OrderStatus, can_transition
+from app.core.orders import (
+    Fill,
+    Order,
+    OrderEvent,
+    OrderRequest,
+    OrderStatus,
+    can_transition,
+)
 from app.core.trading_state import TradingState
 from app.engine.audit import AuditLog
-from app.engine.orders.holds import OrderHolds
 from app.engine.orders.ids import OrderIds
-from app.engine.orders.risk import Rejection, RiskEngine
+from app.engine.orders.ledger import OrderLedger
+from app.engine.orders.reconcile import (
+    AccountsSink,
+    Reconciler,
+    ReconciliationReport,
+    VenueReconciliation,
+)
+from app.engine.orders.resume import last_event_id, mark_reconciled, orders_to_resume
+from app.engine.orders.risk import CheckResult, OpenOrders, Rejection, RiskEngine
 from app.engine.orders.writes import OrderWrites
 from app.runtime.risk_settings import OmsSettings
 from app.store import repositories as repo
 from app.store.store import Store
 from app.venues.base import Venue
-from app.venues.errors import (
-    AmbiguousOutcome,
-    OrderNotFound,
-    OrderRejected,
-    TransientError,
-    VenueError,
-)
+from app.venues.errors import OrderNotFound, OrderRejected, TransientError
 
 log = logging.getLogger(__name__)
 S = OrderStatus
@@ -75,14 +82,9 @@ S = OrderStatus
 # reconciliation (``OrderManager.note_not_found``).
 NOT_FOUND_TO_REJECT = 3
 _CANCELABLE = frozenset({S.OPEN, S.PARTIALLY_FILLED})
-
-
-def _open_orders(conn: Connection) -> list[Order]:
-    return repo.load_orders(conn, open_only=True)
-
-
-def _fills_of(conn: Connection, cids: list[str]) -> list[Fill]:
-    return [f for cid in cids for f in repo.load_fills(conn, client_order_id=cid)]
+_SETTLING = frozenset({S.UNKNOWN, S.PENDING_CANCEL, S.PENDING_SUBMIT})
+#: Starts a supervised one-shot task (``Supervisor.spawn``): nothing the OMS starts dies silently.
+Spawn = Callable[..., "asyncio.Task[None]"]
 
 
 class OrderRefused(Exception):
@@ -111,6 +113,8 @@ class OrderManager:
         instruments: Mapping[InstrumentId, Instrument],
         settings: OmsSettings,
         leverage: Decimal,
+        spawn: Spawn,
+        accounts: AccountsSink,
     ) -> None:
         self._bus = bus
         self._clock = clock
@@ -122,17 +126,14 @@ class OrderManager:
         self.settings = settings
         self._leverage = leverage
         self._ids = OrderIds(store)
-        self.orders: dict[str, Order] = {}
-        self._open: set[str] = set()
-        self._open_per: dict[tuple[str, str], int] = {}
-        self._fills_seen: set[tuple[str, str]] = set()
-        self._fill_qty: dict[str, Decimal] = {}
-        self._holds = OrderHolds(instruments, leverage)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._ledger = OrderLedger(instruments, leverage)
+        self.orders: Mapping[str, Order] = self._ledger.orders  # read-only outside the ledger
+        self._spawn_task = spawn
         self._sending: set[str] = set()  # journaled and not yet answered (or refused)
         self._cancel_wanted: dict[str, str] = {}  # cid -> actor: cancel once the venue has it
         self._not_found: dict[str, int] = {}  # consecutive "no such order" answers per cid
         self._writes = OrderWrites(store)
+        self._reconciler = Reconciler(self, store, accounts)
         self.cancels_deferred = 0
         self.cancels_refused = 0
         self.anomalies = 0
@@ -140,76 +141,94 @@ class OrderManager:
         self.overfills = 0
         self.orders_sent = 0
         self.fills_total = 0
-        risk.attach(self)
+        self.stale_reports = 0
+        self.external_fills = 0
 
     # -- start-up ------------------------------------------------------------------------------
 
     async def load(self) -> None:
-        """Non-terminal orders from the journal, and the fills already counted for them."""
-        for order in await self._store.run(_open_orders):
-            self._track(order)
-        for fill in await self._store.run(_fills_of, sorted(self._open)):
-            self._fills_seen.add(fill.key)
-            cid = fill.client_order_id
-            self._fill_qty[cid] = self._fill_qty.get(cid, ZERO) + fill.qty
+        """From the journal: every order that may still trade, every order whose fills are not
+        all recorded (a crash between its state and its fills; reconciliation fetches them by
+        order), and the fills already counted for both."""
+        orders, fills = await self._store.run(orders_to_resume)
+        for order in orders:
+            self._ledger.track(order)
+        self._ledger.remember(fills)
 
-    # -- what risk asks ------------------------------------------------------------------------
+    # -- what others may read ------------------------------------------------------------------
 
-    def open_count(self) -> int:
-        return len(self._open)
-
-    def open_count_for(self, venue: str, symbol: str) -> int:
-        return self._open_per.get((venue, symbol), 0)
-
-    def in_flight(self, venue: str) -> Mapping[str, Decimal]:
-        return self._holds.of(venue)
+    @property
+    def view(self) -> OpenOrders:
+        """The read-only view of the orders out, as risk gets it with each check."""
+        return self._ledger
 
     def venues_with_open_orders(self) -> set[str]:
-        return {self.orders[cid].venue for cid in self._open}
+        return self._ledger.venues_with_open_orders()
 
     def sending(self, client_order_id: str) -> bool:
         """Whether the order is between its journal write and the venue's answer."""
         return client_order_id in self._sending
 
-    def missing_fills_since(self, venue: str) -> int | None:
-        """Creation time of the oldest order on ``venue`` whose reports show more filled than the
-        fills counted for it (fill reports lost on the way); None when nothing is missing."""
-        fill_qty = self._fill_qty
-        return min(
-            (
-                o.created_ns
-                for o in self.orders.values()
-                if o.venue == venue and o.filled_qty > fill_qty.get(o.client_order_id, ZERO)
-            ),
-            default=None,
-        )
-
     def open_orders(self, venue: str | None = None) -> list[Order]:
-        orders = (self.orders[cid] for cid in self._open)
-        return sorted(
-            (o for o in orders if venue is None or o.venue == venue), key=lambda o: o.created_ns
+        return self._ledger.open_orders(venue)
+
+    def missing_fills(self, venue: str) -> list[Order]:
+        return self._ledger.missing_fills(venue)
+
+    def filled_by_fills(self, client_order_id: str) -> Decimal:
+        return self._ledger.filled_by_fills(client_order_id)
+
+    def preview(self, request: OrderRequest) -> list[CheckResult]:
+        """Every risk check's verdict on ``request`` now; sends nothing."""
+        return self._risk.preview(request, self._ledger)
+
+    # -- reconciliation ------------------------------------------------------------------------
+
+    async def reconcile(self, venues: Iterable[str] | None = None) -> ReconciliationReport:
+        """Compare our journal with each venue's record, venues concurrently. Only the venue being
+        reconciled is RECONCILING: orders to the others go on. A reconciliation of every venue
+        that passes marks the journal, so the next start looks for missing fills only in the
+        orders touched after it (``resume``)."""
+        names = list(venues) if venues is not None else list(self.venues)
+        everything = set(names) == set(self.venues)
+        self.flush_writes()
+        mark = await self._store.run(last_event_id) if everything else 0
+        report = ReconciliationReport(
+            list(await asyncio.gather(*(self._reconcile_venue(name) for name in names)))
         )
+        if everything and report.ok:
+            self.flush_writes()
+            await self._store.run(mark_reconciled, mark)
+        return report
+
+    async def _reconcile_venue(self, name: str) -> VenueReconciliation:
+        self._risk.set_reconciling(name, True)
+        try:
+            return await self._reconciler.venue(name)
+        finally:
+            self._risk.set_reconciling(name, False)
 
     # -- submitting ----------------------------------------------------------------------------
 
     async def submit(self, request: OrderRequest) -> Order:
         """Risk, journal, send. Raises ``OrderRefused`` when risk says no; otherwise returns the
         order as last known (REJECTED and UNKNOWN included: they are recorded outcomes)."""
-        rejection = self._risk.check(request)
+        rejection = self._risk.check(request, self._ledger)
         if rejection is not None:
             raise OrderRefused(rejection)
         cid = await self._ids.next()
         now = self._clock.now_ns()
         order = Order.from_request(request, cid, now).transition(S.PENDING_SUBMIT, now)
-        self._track(order)
-        self._holds.hold(order)
+        self._ledger.track(order)
+        self._ledger.holds.hold(order, order.price or self._risk.worst_price(request))
         self._sending.add(cid)  # until its answer is in: reconciliation leaves it alone
         try:
             self.flush_writes()  # what waits goes first: same order, and likely the same commit
+            event = OrderEvent(cid, now, order.origin, "submit", order.status, ZERO)
             try:
-                await self._store.run(repo.save_order, order)  # the write-ahead journal
+                await self._store.run(repo.journal_order, order, event)  # the write-ahead journal
             except Exception as exc:
-                self._forget(order)
+                self._ledger.forget(order)
                 message = f"the order journal could not be written ({exc}); nothing was sent"
                 self._alert(AlertLevel.CRITICAL, f"{order.venue} {order.symbol}: {message}")
                 raise JournalWriteFailed(message) from exc
@@ -230,7 +249,14 @@ class OrderManager:
                 ts_ns=now,
             )
             self._bus.publish(OrderUpdated(order))
-            await self._send(order)
+            try:
+                await self._send(order)
+            except BaseException as exc:
+                # journaled and possibly sent: whatever went wrong, it is never left unsettled
+                self._outcome_unknown(cid, exc)
+                if not isinstance(exc, Exception):
+                    raise
+                log.exception("order %s: unexpected error after the journal write", cid)
         finally:
             self._sending.discard(cid)
             self.flush_writes()
@@ -243,11 +269,11 @@ class OrderManager:
         if venue is None:
             self.settle(order.client_order_id, S.REJECTED, f"no venue {order.venue}")
             return
-        delay = self.settings.settle_backoff_s
+        delays = Backoff(self.settings.settle_backoff_s).delays()
         for attempt in range(self.settings.submit_retries + 1):
             if self.orders[order.client_order_id].status is not S.PENDING_SUBMIT:
                 return  # settled meanwhile (by a venue report): never send it again
-            state = self._risk.state
+            state = self._risk.state_for(order.venue)
             if state in (TradingState.HALTED, TradingState.RECONCILING) and not order.reduce_only:
                 # halted while this order waited for its journal write or a retry: never sent
                 self.settle(order.client_order_id, S.REJECTED, f"trading {state} before sending")
@@ -268,18 +294,24 @@ class OrderManager:
                     self.settle(order.client_order_id, S.REJECTED, reason)
                     return
                 log.warning("order %s not sent (%s); retrying", order.client_order_id, exc)
-                await asyncio.sleep(delay)
-                delay *= 2
-            except (AmbiguousOutcome, TimeoutError, OSError, VenueError) as exc:
-                if self.orders[order.client_order_id].status is not S.PENDING_SUBMIT:
-                    return  # the venue already reported the order: its word stands
-                why = str(exc) or type(exc).__name__
-                self.settle(order.client_order_id, S.UNKNOWN, f"outcome unknown: {why}")
-                self._spawn(self._settle_unknown(order.client_order_id))
+                await asyncio.sleep(next(delays))
+            except Exception as exc:
+                # AmbiguousOutcome, a timeout, a dropped socket, or anything outside the taxonomy
+                # (a parse error): the request may have reached the venue
+                self._outcome_unknown(order.client_order_id, exc)
                 return
             else:
                 self.apply(ack)
                 return
+
+    def _outcome_unknown(self, cid: str, exc: BaseException) -> None:
+        """The request may have reached the venue: UNKNOWN, and settled by asking, never resent.
+        Nothing to do when the venue already reported the order (its word stands)."""
+        if self.orders[cid].status is not S.PENDING_SUBMIT:
+            return
+        why = str(exc) or type(exc).__name__
+        self.settle(cid, S.UNKNOWN, f"outcome unknown: {why}")
+        self._spawn(self._settle_unknown(cid), cid)
 
     # -- cancelling ----------------------------------------------------------------------------
 
@@ -316,36 +348,46 @@ class OrderManager:
             self.flush_writes()
 
     async def _cancel_now(self, order: Order) -> Order:
-        client_order_id = order.client_order_id
-        if order.status in _CANCELABLE:
-            self.settle(client_order_id, S.PENDING_CANCEL, None)
+        """Send one cancel. Whatever the venue answers, or fails to, the order ends up either
+        in the venue's reported state, back in the state it had (a refused cancel), or with a
+        supervised task asking the venue until its state is known."""
+        cid = order.client_order_id
+        before = order.status
+        if before in _CANCELABLE:
+            self.settle(cid, S.PENDING_CANCEL, None)
         venue = self.venues[order.venue]
         try:
             async with asyncio.timeout(self.settings.venue_timeout_s):
-                ack = await venue.cancel_order(client_order_id, order.symbol)
+                ack = await venue.cancel_order(cid, order.symbol)
         except OrderNotFound:
-            found = await self.refresh(client_order_id)
-            if found is None and self.orders[client_order_id].status is S.UNKNOWN:
-                # it may still land: cancel it if it does
-                self._cancel_wanted.setdefault(client_order_id, "engine")
+            try:
+                found = await self.refresh(cid)
+            except Exception as exc:
+                log.warning("cancel of %s: not found, and the venue not asked again: %s", cid, exc)
+                self._spawn(self._settle_unknown(cid), cid)
+            else:
+                if found is None and self.orders[cid].status is S.UNKNOWN:
+                    self._cancel_wanted.setdefault(cid, "engine")  # it may land: cancel it then
+                elif found is None:
+                    self._spawn(self._settle_unknown(cid), cid)
         except OrderRejected as exc:
-            self._cancel_refused(client_order_id, exc.reason)
-            with contextlib.suppress(VenueError, TimeoutError, OSError):
-                await self.refresh(client_order_id)  # the venue's word, if it will give it
-        except (TransientError, AmbiguousOutcome, TimeoutError, OSError) as exc:
-            log.warning("cancel of %s did not get an answer: %s", client_order_id, exc)
-            self._spawn(self._settle_unknown(client_order_id))
+            self._cancel_refused(cid, before, exc.reason)
+            with contextlib.suppress(Exception):
+                await self.refresh(cid)  # the venue's word, if it will give it
+        except Exception as exc:
+            log.warning("cancel of %s did not get an answer: %s", cid, exc)
+            self._spawn(self._settle_unknown(cid), cid)
         else:
             self.apply(ack)
-        return self.orders[client_order_id]
+        return self.orders[cid]
 
-    def _cancel_refused(self, cid: str, reason: str) -> None:
-        """The venue said no to a cancel: the order is open again, as the table allows."""
+    def _cancel_refused(self, cid: str, before: OrderStatus, reason: str) -> None:
+        """The venue said no to a cancel: the order is back in the state it had before."""
         self.cancels_refused += 1
         current = self.orders[cid]
-        if current.status is S.PENDING_CANCEL:
-            back = S.PARTIALLY_FILLED if current.filled_qty > 0 else S.OPEN
-            self.settle(cid, back, None)
+        if current.status is S.PENDING_CANCEL and before is not S.PENDING_CANCEL:
+            back = S.PARTIALLY_FILLED if current.filled_qty > 0 else before
+            self.settle(cid, back, None, actor="venue", action="cancel_refused", detail=reason)
         self._audit.record(
             "engine", "order_cancel_refused", {"client_order_id": cid, "reason": reason}
         )
@@ -364,6 +406,28 @@ class OrderManager:
         finally:
             self.flush_writes()
 
+    async def cancel_all_at(self, name: str) -> list[Order]:
+        """One ``cancel_all`` on one venue (the kill switch), its answer applied; raises what the
+        venue raised (the kill switch retries and verifies)."""
+        async with asyncio.timeout(self.settings.venue_timeout_s):
+            canceled = await self.venues[name].cancel_all()
+        for order in canceled:
+            self.apply(order, actor="panic")
+        return canceled
+
+    async def open_at(self, name: str) -> list[Order]:
+        """The venue's own list of our open orders there, applied (a kill switch's check)."""
+        async with asyncio.timeout(self.settings.venue_timeout_s):
+            still = await self.venues[name].fetch_open_orders()
+        for order in still:
+            self.apply(order, actor="panic")
+        return still
+
+    async def positions(self, name: str) -> list[Position]:
+        """The venue's open positions, as it reports them (the kill switch's flatten)."""
+        async with asyncio.timeout(self.settings.venue_timeout_s):
+            return [p for p in await self.venues[name].fetch_positions() if p.qty != 0]
+
     def note_not_found(self, client_order_id: str) -> bool:
         """Count one "no such order" answer; True once ``NOT_FOUND_TO_REJECT`` came in a row
         (any answer that finds the order starts the count again)."""
@@ -372,28 +436,28 @@ class OrderManager:
         return misses >= NOT_FOUND_TO_REJECT
 
     async def refresh(self, client_order_id: str) -> Order | None:
-        """Ask the venue for one order and apply what it says."""
+        """Ask the venue for one order (bounded by the venue timeout) and apply what it says."""
         order = self.orders[client_order_id]
-        found = await self.venues[order.venue].fetch_order(client_order_id, order.symbol)
+        async with asyncio.timeout(self.settings.venue_timeout_s):
+            found = await self.venues[order.venue].fetch_order(client_order_id, order.symbol)
         if found is not None:
             self.apply(found)
         return found
 
     async def _settle_unknown(self, client_order_id: str) -> None:
         """Ask the venue, with backoff, until the order's real state is known."""
-        delay = self.settings.settle_backoff_s
+        delays = Backoff(self.settings.settle_backoff_s).delays()
         for _ in range(self.settings.settle_attempts):
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 30.0)
+            await asyncio.sleep(next(delays))
             order = self.orders[client_order_id]
-            if order.status not in (S.UNKNOWN, S.PENDING_CANCEL, S.PENDING_SUBMIT):
+            if order.status not in _SETTLING:
                 return
             try:
                 async with asyncio.timeout(self.settings.venue_timeout_s):
                     found = await self.venues[order.venue].fetch_order(
                         client_order_id, order.symbol
                     )
-            except (VenueError, TimeoutError, OSError) as exc:
+            except Exception as exc:
                 log.warning("settling %s: %s", client_order_id, exc)
                 continue
             if found is not None:
@@ -412,15 +476,25 @@ class OrderManager:
 
     # -- what venues report --------------------------------------------------------------------
 
-    def apply(self, incoming: Order) -> Order | None:
+    def apply(self, incoming: Order, actor: str = "venue") -> Order | None:
         """A venue's view of one of our orders; adopts orders we do not know as external."""
         cid = incoming.client_order_id
         self._not_found.pop(cid, None)
         current = self.orders.get(cid)
         if current is None:
             return self.adopt(incoming)
-        if incoming.filled_qty < current.filled_qty:
-            return current  # an older report overtaken by a newer one
+        if incoming.filled_qty < current.filled_qty or (
+            current.status.is_terminal
+            and not incoming.status.is_terminal
+            and incoming.filled_qty == current.filled_qty
+        ):
+            # an older report overtaken by a newer one: e.g. the submit's acknowledgement (OPEN)
+            # arriving after the cancel that overtook it (CANCELED)
+            self.stale_reports += 1
+            log.debug(
+                "order %s: stale %s report ignored (%s)", cid, incoming.status, current.status
+            )
+            return current
         status = incoming.status
         late_fill = incoming.filled_qty > current.filled_qty
         if late_fill and current.status in (S.CANCELED, S.EXPIRED):
@@ -435,7 +509,7 @@ class OrderManager:
         if status is not current.status and not can_transition(current.status, status):
             self._anomaly(cid, f"{current.status} -> {status} is not allowed")
             return current
-        updated = evolve(
+        updated = replace(
             current,
             status=status,
             filled_qty=incoming.filled_qty,
@@ -444,14 +518,15 @@ class OrderManager:
             reason=incoming.reason or current.reason,
             updated_ns=self._clock.now_ns(),
         )
-        self._replace(updated)
+        self._replace(updated, actor, "venue_update", incoming.reason or "")
         return updated
 
     def adopt(self, incoming: Order) -> Order:
         """An order the venue has and we never sent (placed elsewhere): recorded as external."""
-        order = evolve(incoming, origin="external")
-        self._track(order)
+        order = replace(incoming, origin="external")
+        self._ledger.track(order)
         self._writes.order(order)
+        self._event(order, "venue", "adopt", "placed outside ArbDesk")
         self._audit.record(
             "engine",
             "order_adopted",
@@ -463,19 +538,25 @@ class OrderManager:
     def on_order(self, order: Order) -> None:
         self.apply(order)
 
-    def remember_fills(self, fills: list[Fill]) -> None:
-        """Fills already recorded (so a venue repeating them is not news)."""
-        self._fills_seen.update(f.key for f in fills)
-
     def on_fill(self, fill: Fill) -> None:
-        key = fill.key
-        if key in self._fills_seen:
+        if self._ledger.seen(fill):
             self.duplicate_fills += 1
             return
         cid = fill.client_order_id
         order = self.orders.get(cid)
-        filled = self._fill_qty.get(cid, ZERO) + fill.qty
-        if order is not None and filled > order.quantity:
+        filled = self._ledger.filled_by_fills(cid) + fill.qty
+        if order is None:
+            # not ours and not yet reported as an order: recorded once, as external, and told
+            self.external_fills += 1
+            self._alert(
+                AlertLevel.WARNING,
+                f"fill {fill.trade_id} on {fill.venue} {fill.symbol} ({fill.side} {fill.qty} @ "
+                f"{fill.price}) belongs to no order of ours ({cid}); recorded as external",
+            )
+            self._audit.record(
+                "engine", "fill_adopted", {"trade_id": fill.trade_id, "client_order_id": cid}
+            )
+        elif filled > order.quantity:
             self.overfills += 1
             self._alert(
                 AlertLevel.CRITICAL,
@@ -486,8 +567,7 @@ class OrderManager:
                 "engine", "overfill_refused", {"trade_id": fill.trade_id, "client_order_id": cid}
             )
             return
-        self._fills_seen.add(key)
-        self._fill_qty[cid] = filled
+        self._ledger.count_fill(fill)
         self.fills_total += 1
         self._writes.fill(fill)
         self._bus.publish(FillReceived(fill))
@@ -508,7 +588,16 @@ class OrderManager:
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
-    def settle(self, cid: str, status: OrderStatus, reason: str | None) -> None:
+    def settle(
+        self,
+        cid: str,
+        status: OrderStatus,
+        reason: str | None,
+        *,
+        actor: str = "engine",
+        action: str = "settle",
+        detail: str | None = None,
+    ) -> None:
         """Move one of our orders to ``status`` on our own knowledge (a refusal, a timeout)."""
         current = self.orders[cid]
         if current.status is status:
@@ -525,16 +614,14 @@ class OrderManager:
                 {"client_order_id": cid, "reason": reason or ""},
                 trace_id=current.trace_id or None,
             )
-        self._replace(updated)
+        self._replace(updated, actor, action, reason or "" if detail is None else detail)
 
-    def _replace(self, order: Order) -> None:
-        old = self.orders.get(order.client_order_id)
-        self.orders[order.client_order_id] = order
+    def _replace(self, order: Order, actor: str, action: str, detail: str) -> None:
+        self._ledger.replace(order)
         if order.status is not S.PENDING_SUBMIT:
-            self._holds.release(order.client_order_id)
-        if order.status.is_terminal and old is not None and not old.status.is_terminal:
-            self._untrack_open(order)
+            self._ledger.holds.release(order.client_order_id)
         self._writes.order(order)
+        self._event(order, actor, action, detail)
         self._bus.publish(OrderUpdated(order))
         cid = order.client_order_id
         if order.status.is_terminal:
@@ -543,26 +630,21 @@ class OrderManager:
             if order.status.is_terminal:
                 del self._cancel_wanted[cid]
             elif order.status in _CANCELABLE:
-                self._spawn(self._deferred_cancel(cid, self._cancel_wanted.pop(cid)))
+                self._spawn(self._deferred_cancel(cid, self._cancel_wanted.pop(cid)), cid)
 
-    def _track(self, order: Order) -> None:
-        self.orders[order.client_order_id] = order
-        if not order.status.is_terminal and order.client_order_id not in self._open:
-            self._open.add(order.client_order_id)
-            key = (order.venue, order.symbol)
-            self._open_per[key] = self._open_per.get(key, 0) + 1
-
-    def _forget(self, order: Order) -> None:
-        """Undo ``_track`` and ``_hold`` of an order that was never journaled nor sent."""
-        self.orders.pop(order.client_order_id, None)
-        self._untrack_open(order)
-        self._holds.release(order.client_order_id)
-
-    def _untrack_open(self, order: Order) -> None:
-        if order.client_order_id in self._open:
-            self._open.discard(order.client_order_id)
-            key = (order.venue, order.symbol)
-            self._open_per[key] = self._open_per.get(key, 1) - 1
+    def _event(self, order: Order, actor: str, action: str, detail: str) -> None:
+        """Append this transition to the journal (written with the order's row)."""
+        self._writes.event(
+            OrderEvent(
+                order.client_order_id,
+                order.updated_ns or self._clock.now_ns(),
+                actor,
+                action,
+                order.status,
+                order.filled_qty,
+                detail,
+            )
+        )
 
     def _anomaly(self, cid: str, message: str) -> None:
         self.anomalies += 1
@@ -573,15 +655,11 @@ class OrderManager:
         log.log(logging.CRITICAL if level is AlertLevel.CRITICAL else logging.WARNING, message)
         self._bus.publish(Alert(level, "oms", message, self._clock.now_ns()))
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _spawn(self, coro: Coroutine[Any, Any, None], cid: str) -> None:
+        """Settling and deferred cancels run under the engine's supervisor (safety tasks)."""
+        trace = self.orders[cid].trace_id if cid in self.orders else ""
+        self._spawn_task("oms.settle", coro, safety=True, trace_id=trace or cid)
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        """The supervisor stops the OMS's tasks; what they wrote goes to the store."""
         self.flush_writes()

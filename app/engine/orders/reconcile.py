@@ -6,8 +6,12 @@ that the venue does not know at all cannot be settled: that halts trading. An or
 sent but never answered (PENDING_SUBMIT not on its way, or UNKNOWN) that the venue does not know
 is REJECTED as never having reached it, under the same rule as the OMS's settle loop: only after
 ``NOT_FOUND_TO_REJECT`` consecutive "not found" answers (asked again with the settle backoff),
-counted per order by ``OrderManager.note_not_found`` wherever they were asked. Fills are fetched and
-de-duplicated; balances and positions are compared with what we recorded and replaced by the
+counted per order by ``OrderManager.note_not_found`` wherever they were asked.
+
+Fills are recovered by order (``app.engine.orders.resume``): the fills of every order whose filled
+quantity exceeds the fills counted for it are fetched *before* its new state is applied, and the
+state and the fills then go to the store as one job, so a crash never leaves an order FILLED with
+its fills missing. Balances and positions are compared with what we recorded and replaced by the
 venue's, and every difference is reported.
 """
 
@@ -15,23 +19,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from app.core.accounting import Balance, Position
-from app.core.orders import Fill, OrderStatus
-from app.engine.orders.oms import OrderManager
-from app.engine.portfolio import Portfolio
+from app.core.backoff import Backoff
+from app.core.orders import Fill, Order, OrderStatus
 from app.store import repositories as repo
-from app.store.schema import fills
 from app.store.store import Store
 from app.venues.base import Venue
 
+if TYPE_CHECKING:
+    from app.engine.orders.oms import OrderManager
+
 log = logging.getLogger(__name__)
 S = OrderStatus
+#: Fills are asked from this long before their order's creation: a venue's clock may run behind.
+FILL_SKEW_NS = 60 * 10**9
 
 
 @dataclass
@@ -75,32 +82,28 @@ def _recorded(conn: Connection, venue: str) -> tuple[list[Position], dict[str, B
     )
 
 
-def _last_fill_ns(conn: Connection, venue: str) -> int:
-    value = conn.execute(select(func.max(fills.c.ts_ns)).where(fills.c.venue == venue)).scalar()
-    return int(value or 0)
+class AccountsSink(Protocol):
+    """Where a venue's balances and positions go once reconciled (the portfolio)."""
 
-
-def _fills_since(conn: Connection, venue: str, since_ns: int) -> list[Fill]:
-    return repo.load_fills(conn, since_ns=since_ns, venue=venue)
+    def load(self, venue: str, balances: dict[str, Balance], positions: list[Position]) -> None: ...
 
 
 class Reconciler:
-    def __init__(self, oms: OrderManager, store: Store, portfolio: Portfolio) -> None:
+    """Reconciliation is an OMS operation (``OrderManager.reconcile``): the OMS builds this and
+    nothing else drives it."""
+
+    def __init__(self, oms: OrderManager, store: Store, accounts: AccountsSink) -> None:
         self._oms = oms
         self._store = store
-        self._portfolio = portfolio
+        self._accounts_sink = accounts
 
-    async def run(self, venues: Iterable[str] | None = None) -> ReconciliationReport:
-        names = list(venues) if venues is not None else list(self._oms.venues)
-        results = await asyncio.gather(*(self._venue(name) for name in names))
-        return ReconciliationReport(list(results))
-
-    async def _venue(self, name: str) -> VenueReconciliation:
+    async def venue(self, name: str) -> VenueReconciliation:
         result = VenueReconciliation(name)
         venue = self._oms.venues[name]
         oms = self._oms
         try:
             on_venue = {o.client_order_id: o for o in await venue.fetch_open_orders()}
+            reported: list[Order] = []  # the venue's word, applied together with the fills
             for order in oms.open_orders(name):
                 result.checked += 1
                 cid = order.client_order_id
@@ -108,16 +111,21 @@ class Reconciler:
                 if seen is None:
                     seen = await venue.fetch_order(cid, order.symbol)
                 if seen is not None:
-                    if oms.apply(seen) is not order:
-                        result.updated += 1
+                    reported.append(seen)
                 elif oms.sending(cid):
                     continue  # on its way: the venue's answer will settle it
                 elif order.status in (S.PENDING_SUBMIT, S.UNKNOWN):
-                    if await self._absent(venue, order.client_order_id, order.symbol):
-                        oms.settle(cid, S.REJECTED, "never reached the venue (reconciliation)")
+                    found = await self._absent(venue, cid, order.symbol)
+                    if found is None:
+                        oms.settle(
+                            cid,
+                            S.REJECTED,
+                            "never reached the venue (reconciliation)",
+                            actor="reconciliation",
+                        )
                         result.rejected_unsent += 1
                     else:
-                        result.updated += 1
+                        reported.append(found)
                 else:
                     result.unresolved.append(
                         f"order {cid} is {order.status} in our journal but unknown to the venue"
@@ -127,39 +135,59 @@ class Reconciler:
                     oms.adopt(order)
                     result.adopted += 1
                 else:
-                    oms.apply(order)
-            oms.flush_writes()  # what the OMS was told goes to the store before we read it
-            since = await self._store.run(_last_fill_ns, name)
-            missing = oms.missing_fills_since(name)  # a lost fill older than the last recorded
-            if missing is not None:
-                since = min(since, missing)
-            oms.remember_fills(await self._store.run(_fills_since, name, since))
+                    reported.append(order)
+            fills = await self._fills_of(venue, name, reported)
+            # no await from here to the flush: each order's state and its fills are one job,
+            # one transaction (a crash leaves both or neither)
+            for seen in reported:
+                known = oms.orders.get(seen.client_order_id)
+                if oms.apply(seen, actor="reconciliation") is not known:
+                    result.updated += 1
             before = oms.fills_total
-            for fill in await venue.fetch_fills(since):
+            for fill in fills:
                 oms.on_fill(fill)
             result.fills_added = oms.fills_total - before
+            oms.flush_writes()
             await self._accounts(name, result)
         except Exception as exc:
             log.exception("reconciliation of %s failed", name)
             result.error = f"could not reconcile: {exc}"
         return result
 
-    async def _absent(self, venue: Venue, cid: str, symbol: str) -> bool:
-        """The venue just said it does not know ``cid`` (one miss, counted here): ask again, with
-        the settle backoff, until ``NOT_FOUND_TO_REJECT`` misses in a row (True) or it shows up
-        (applied, False)."""
+    async def _fills_of(self, venue: Venue, name: str, reported: list[Order]) -> list[Fill]:
+        """The venue's fills of every order that shows more filled (by the venue's report or
+        our own record) than the fills counted for it: asked per symbol, from the oldest such
+        order's creation (less a margin for clock skew), and kept only for those orders."""
         oms = self._oms
-        delay = oms.settings.settle_backoff_s
+        short = {o.client_order_id: o for o in oms.missing_fills(name)}
+        for seen in reported:
+            if seen.filled_qty > oms.filled_by_fills(seen.client_order_id):
+                short[seen.client_order_id] = oms.orders.get(seen.client_order_id, seen)
+        since: dict[str, int] = {}
+        for order in short.values():
+            created = order.created_ns - FILL_SKEW_NS
+            since[order.symbol] = min(since.get(order.symbol, created), created)
+        out: list[Fill] = []
+        for symbol, from_ns in sorted(since.items()):
+            fetched = await venue.fetch_fills(max(from_ns, 0), symbol)
+            out.extend(f for f in fetched if f.client_order_id in short)
+        return out
+
+    async def _absent(self, venue: Venue, cid: str, symbol: str) -> Order | None:
+        """The venue just said it does not know ``cid`` (one miss, counted here): ask again, with
+        the settle backoff, until ``NOT_FOUND_TO_REJECT`` misses in a row (None) or it shows up
+        (its report). A report that settled it meanwhile counts as found."""
+        oms = self._oms
+        delays = Backoff(oms.settings.settle_backoff_s).delays()
         while not oms.note_not_found(cid):
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 30.0)
-            if oms.orders[cid].status not in (S.PENDING_SUBMIT, S.UNKNOWN):
-                return False  # settled meanwhile (a late report)
+            await asyncio.sleep(next(delays))
+            current = oms.orders[cid]
+            if current.status not in (S.PENDING_SUBMIT, S.UNKNOWN):
+                return current  # settled meanwhile (a late report)
             seen = await venue.fetch_order(cid, symbol)
             if seen is not None:
-                oms.apply(seen)
-                return False
-        return True
+                return seen
+        return None
 
     async def _accounts(self, name: str, result: VenueReconciliation) -> None:
         venue = self._oms.venues[name]
@@ -185,4 +213,4 @@ class Reconciler:
         for symbol in ours.keys() - theirs.keys():
             closed = next(p for p in rec_positions if p.instrument_id.symbol == symbol)
             await self._store.run(repo.upsert_position, Position(closed.instrument_id))
-        self._portfolio.load(name, balances, positions)
+        self._accounts_sink.load(name, balances, positions)

@@ -27,7 +27,7 @@ from app.core.trading_state import TradingState
 from app.engine.audit import AuditLog
 from app.engine.health import VenueHealth
 from app.engine.market_scope import MarketScope
-from app.engine.orders.checks import CHECKS, ESSENTIAL_CHECKS, RiskInputs
+from app.engine.orders.checks import CHECKS, ESSENTIAL_CHECKS, RiskInputs, worst_price
 from app.engine.portfolio import Portfolio, Valuation
 from app.runtime.risk_settings import RiskLimits, RiskSettings
 from app.store import repositories as repo
@@ -68,7 +68,9 @@ class OpenOrders(Protocol):
     def venues_with_open_orders(self) -> set[str]: ...
 
 
-class _NoOrders:
+class NoOrders:
+    """The view when no order is out (a preview with no OMS, tests of the checks alone)."""
+
     def open_count(self) -> int:
         return 0
 
@@ -105,11 +107,10 @@ class RiskEngine:
         self._book = book
         self._portfolio = portfolio
         self._leverage = leverage
-        self._orders: OpenOrders = _NoOrders()
         self._persisted = TradingState.ACTIVE
         self.reason = ""
-        self.reconciling = False
-        self.halting = False  # set by the kill switch before HALTED is persisted
+        self._reconciling: set[str] = set()  # venues being reconciled now
+        self._halting = False  # the kill switch pulled, HALTED not yet persisted
         self.rejections: Counter[str] = Counter()
         self._recent_rejections: deque[int] = deque()
         self._order_buckets: dict[str, TokenBucket] = {}
@@ -121,18 +122,32 @@ class RiskEngine:
         self._peak: Decimal | None = None
         self._day_key, self._peak_key = DAY_KEY, PEAK_KEY  # per market once loaded
 
-    def attach(self, orders: OpenOrders) -> None:
-        self._orders = orders
-
     # -- state ---------------------------------------------------------------------------------
 
     @property
     def state(self) -> TradingState:
-        if self.halting or self._persisted is TradingState.HALTED:
+        """The state shown: RECONCILING while any venue is being reconciled."""
+        if self._halting or self._persisted is TradingState.HALTED:
             return TradingState.HALTED
-        if self.reconciling:
+        if self._reconciling:
             return TradingState.RECONCILING
         return self._persisted
+
+    def state_for(self, venue: str) -> TradingState:
+        """The state an order to ``venue`` meets: reconciling one venue stops only that one."""
+        if self._halting or self._persisted is TradingState.HALTED:
+            return TradingState.HALTED
+        if venue in self._reconciling:
+            return TradingState.RECONCILING
+        return self._persisted
+
+    @property
+    def reconciling(self) -> frozenset[str]:
+        return frozenset(self._reconciling)
+
+    def begin_halt(self) -> None:
+        """Refuse new exposure from this instant, before HALTED is persisted (the kill switch)."""
+        self._halting = True
 
     @property
     def persisted_state(self) -> TradingState:
@@ -163,15 +178,19 @@ class RiskEngine:
         await self._store.run(repo.set_setting, STATE_KEY, value)
         before = self._persisted
         self._persisted = state
-        self.halting = False
+        self._halting = False
         self.reason = reason
         self._audit.record(actor, "trading_state", {"from": before, "to": state, "reason": reason})
         log.warning("trading state %s -> %s: %s", before, state, reason)
         self._bus.publish(TradingStateChanged(self.state, reason, now))
 
-    def set_reconciling(self, on: bool) -> None:
-        if on != self.reconciling:
-            self.reconciling = on
+    def set_reconciling(self, venue: str, on: bool) -> None:
+        before = self.state
+        if on:
+            self._reconciling.add(venue)
+        else:
+            self._reconciling.discard(venue)
+        if self.state is not before:
             self._bus.publish(
                 TradingStateChanged(self.state, "reconciliation", self._clock.now_ns())
             )
@@ -210,7 +229,7 @@ class RiskEngine:
         self._limits_cache[origin] = limits
         return limits
 
-    def _inputs(self, request: OrderRequest, now_ns: int) -> RiskInputs:
+    def _inputs(self, request: OrderRequest, orders: OpenOrders, now_ns: int) -> RiskInputs:
         venue, symbol = request.venue, request.symbol
         inst = self._instruments.get(InstrumentId(venue, symbol))
         prices = self._portfolio.prices
@@ -224,7 +243,7 @@ class RiskEngine:
         return RiskInputs(
             request=request,
             limits=self.limits_for(request.origin),
-            state=self.state,
+            state=self.state_for(venue),
             instrument=inst,
             quote=self._book.get(venue, symbol),
             now_ns=now_ns,
@@ -232,20 +251,21 @@ class RiskEngine:
             position=self._portfolio.positions.get(venue, {}).get(symbol),
             balances=self._portfolio.balances.get(venue, {}),
             gross_exposure=self._portfolio.gross_exposure,
-            open_orders=self._orders.open_count(),
-            open_orders_instrument=self._orders.open_count_for(venue, symbol),
-            reserved=self._orders.in_flight(venue),
+            open_orders=orders.open_count(),
+            open_orders_instrument=orders.open_count_for(venue, symbol),
+            reserved=orders.in_flight(venue),
             leverage=self._leverage,
         )
 
-    def check(self, request: OrderRequest) -> Rejection | None:
+    def check(self, request: OrderRequest, orders: OpenOrders) -> Rejection | None:
         """The gate every order passes; a passing order takes a token of its venue's rate.
+        ``orders`` is a read-only view of the orders already out (the OMS's).
 
         The kill switch's own reduce-only orders pass only the essential checks: a limit meant
         to cap new risk must never keep a position from being closed.
         """
         now = self._clock.now_ns()
-        inputs = self._inputs(request, now)
+        inputs = self._inputs(request, orders, now)
         if request.origin == "panic" and request.reduce_only:
             for rule, check in ESSENTIAL_CHECKS:
                 message = check(inputs)
@@ -279,14 +299,20 @@ class RiskEngine:
                 self._forget_old_orders(now, window)
         return None
 
-    def preview(self, request: OrderRequest) -> list[CheckResult]:
+    def preview(self, request: OrderRequest, orders: OpenOrders) -> list[CheckResult]:
         """Every check's verdict, for the order ticket; changes nothing, counts nothing."""
-        inputs = self._inputs(request, self._clock.now_ns())
+        inputs = self._inputs(request, orders, self._clock.now_ns())
         results = []
         for rule, check in CHECKS:
             message = check(inputs)
             results.append(CheckResult(rule, message is None, message or ""))
         return results
+
+    def worst_price(self, request: OrderRequest) -> Decimal | None:
+        """The price a market order is held at while in flight: the far edge of the price band
+        from the current quote (None with no quote: then it holds nothing, and the
+        ``quote_fresh`` check has already refused it)."""
+        return worst_price(self._inputs(request, NoOrders(), self._clock.now_ns()))
 
     def check_cancel(self, venue: str) -> Rejection | None:
         now = self._clock.now_ns()
