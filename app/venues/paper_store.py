@@ -14,7 +14,8 @@ before its effects are on disk (the crash tests kill the process between the two
 orders placed in the same pass share one commit instead of paying one each. ``save`` writes at
 once, together with whatever was staged before it (order is kept). Until committed, staged
 orders are visible to ``order`` and ``has_order`` (so the venue refuses a duplicate id), and
-``has_staged`` tells the venue to commit before answering a read from outside.
+``has_staged`` tells the venue to commit before answering a read from outside. (Why this batching
+remains beside the engine store's group commit, with the figures: ``app/store/store.py``.)
 
 Used from the event loop only: calls are synchronous and short (one small transaction each).
 """

@@ -6,7 +6,8 @@ version of each order, balance and position; every fill and every event) and han
 thread as *one* job, one statement per table, at the end of the loop pass, or earlier when the
 OMS itself goes to the store (``flush``: before each journal write, when submit and cancel
 return, before reconciliation reads). Order is kept, and the next journal write shares a commit
-with them instead of waiting behind a transaction each (``Store``: group commit).
+with them instead of waiting behind a transaction each (``Store``: group commit). Why this batch
+remains beside the store's group commit (atomicity, not speed): ``app/store/store.py``.
 """
 
 from __future__ import annotations
