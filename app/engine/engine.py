@@ -37,7 +37,7 @@ from app.engine.accounts import AccountService, CredentialsReload
 from app.engine.audit import AuditLog
 from app.engine.health import Health, LoopLag, VenueHealth
 from app.engine.market_scope import MarketScope
-from app.engine.market_timer import MarketTimers
+from app.engine.market_timer import MarketTimers, TimerCallback
 from app.engine.marketdata import MarketData, MarketDataStats
 from app.engine.opportunities import OpportunityService, OpportunityStats
 from app.engine.orders.killswitch import KillSwitch
@@ -62,6 +62,8 @@ E = TypeVar("E")
 
 BASELINE_KEY = "portfolio.equity_baseline"
 VENUE_CLOSE_TIMEOUT_S = 3.0
+#: Timers whose failure leaves trading unguarded: two failures in a row halt it.
+SAFETY_TIMERS = frozenset({"halts", "revalue"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +123,12 @@ class Engine:
             inst.id: inst for inst in self._feed.instruments()
         }
         md = settings.market_data
+        # every long-lived task, timer callback and one-shot task runs under it
+        self._supervisor = Supervisor(
+            self._bus, self._clock.now_ns, on_safety_failure=self._halt_for_failed_task
+        )
         # periodic work on the market clock, driven by the quotes (``market_timer``)
-        self._timers = MarketTimers(self._clock, on_error=self._on_timer_error)
+        self._timers = MarketTimers(self._clock, guard=self._guard_timer)
         self._market_data = MarketData(
             self._bus,
             self._clock,
@@ -158,9 +164,6 @@ class Engine:
             book=self._market_data.book,
             funding=self._feed.funding_rate,
         )
-        self._supervisor = Supervisor(
-            self._bus, self._clock.now_ns, on_safety_failure=self._halt_for_failed_task
-        )
         self._accounts = AccountService(self._store, credential_store_from_env(data))
         self._audit = AuditLog(self._store)
         self._risk = RiskEngine(
@@ -194,12 +197,11 @@ class Engine:
         self._last_panic: PanicReport | None = None
         self._down: set[str] = set()
         self._bus.subscribe(VenueStatusChanged, self._on_venue_status)
-        self._tasks: list[asyncio.Task[Any]] = []
         self._feed_task: asyncio.Task[None] | None = None
         self._started_at = 0.0
         self._stopped_at: float | None = None
         self._baseline_saved = False
-        self._halt_task: asyncio.Task[PanicReport] | None = None
+        self._halt_task: asyncio.Task[None] | None = None
         self._running = False
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -209,10 +211,8 @@ class Engine:
         await self.open_offline()
         self.start_feed()
         self._schedule_timers()
-        self._tasks += [
-            asyncio.create_task(self._timers.run(), name="market-timers"),
-            asyncio.create_task(self._health.run(), name="health"),
-        ]
+        self._supervisor.run("market-timers", self._timers.run, safety=True)
+        self._supervisor.run("health", self._health.run)
         log.info(
             "engine started: %s market, %d venues", self._settings.market.source, len(self._venues)
         )
@@ -260,15 +260,14 @@ class Engine:
     def start_feed(self) -> None:
         """Start the market feed of an engine opened with ``open_offline`` (once)."""
         if self._running and self._feed_task is None:
-            self._feed_task = asyncio.create_task(self._run_feed(), name="feed")
+            # not restarted: a simulated or replayed feed cannot resume where it failed (live
+            # streams, each restarted by the supervisor, come with the live venues)
+            self._feed_task = self._supervisor.run("feed", self._run_feed, restart=False)
 
     async def _run_feed(self) -> None:
         try:
             await self._feed.run(self._market_data.on_quote, self._health.on_status)
-        except asyncio.CancelledError:
-            raise
         except Exception:
-            log.exception("market feed failed")
             for venue in self._feed.venues():
                 self._health.on_status(venue, VenueState.DOWN, "feed failed")
             raise
@@ -288,13 +287,7 @@ class Engine:
         self._stopped_at = time.perf_counter()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._feed.close(), VENUE_CLOSE_TIMEOUT_S)
-        for task in [self._feed_task, *self._tasks]:
-            if task is not None and not task.done():
-                task.cancel()
-        for task in [self._feed_task, *self._tasks]:
-            if task is not None:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+        await self._supervisor.stop()
         self._revalue()
         await self._oms.close()
         # concurrently: venues that hang cost one timeout in all, not one each
@@ -463,16 +456,21 @@ class Engine:
         reason = self._risk.halt_reason(self._portfolio.last, self._health.venues(), exposed)
         if reason is not None:
             self._bus.publish(Alert(AlertLevel.CRITICAL, "risk", f"automatic halt: {reason}"))
-            self._halt_task = asyncio.create_task(self.panic(reason, actor="risk"), name="halt")
-            self._tasks.append(self._halt_task)
+            self._halt_task = self._supervisor.spawn(
+                "halt", self._panic_quietly(reason, "risk"), safety=True
+            )
 
     def _on_revalue(self, now_ns: int) -> None:
         self._portfolio.revalue(now_ns)
         self._save_baseline_soon()
 
-    def _on_timer_error(self, name: str, exc: Exception) -> None:
-        message = f"timer {name} failed: {type(exc).__name__}: {exc}"
-        self._bus.publish(Alert(AlertLevel.CRITICAL, "timers", message, self._clock.now_ns()))
+    def _guard_timer(self, name: str, callback: TimerCallback) -> TimerCallback:
+        """Each timer's callback under the supervisor; the automatic halts and the revaluation
+        they read are safety tasks (failing twice in a row halts trading)."""
+        return self._supervisor.guard_sync(f"timer:{name}", callback, safety=name in SAFETY_TIMERS)
+
+    async def _panic_quietly(self, reason: str, actor: str) -> None:
+        await self.panic(reason, actor=actor)
 
     def _save_baseline_soon(self) -> None:
         """Queue the first baseline's write (from a timer, which cannot wait for the store)."""

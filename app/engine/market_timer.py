@@ -15,9 +15,11 @@ wall time and the simulated market's clock moves between quotes, so a dead strea
 stale and the halts still run; a replay's clock stands still between its quotes, as its market
 does. (Health's loop-lag timer stays on wall time: it measures the event loop, not the market.)
 
-Callbacks are plain methods taking the market time; a callback that raises is logged and counted
-and told to ``on_error`` (a supervisor's alert), and runs again at its next due time: a timer
-never takes the quote path down with it.
+Callbacks are plain methods taking the market time. The engine hands each one to its supervisor
+as it is added (``guard``: a failure is logged with its trace id, alerted, and a safety timer that
+fails twice in a row halts trading); without a guard, a callback that raises is logged and
+counted. Either way it runs again at its next due time: a timer never takes the quote path down
+with it.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from app.core.clock import Clock
 log = logging.getLogger(__name__)
 
 TimerCallback = Callable[[int], None]
-ErrorHook = Callable[[str, Exception], None]
+#: Wraps a timer's callback as it is added (``Supervisor.guard_sync``), given the timer's name.
+Guard = Callable[[str, TimerCallback], TimerCallback]
 
 _NEVER = 2**63 - 1
 #: Bounds of the wall-time poll: often enough for the shortest timer at real time, never busy.
@@ -61,14 +64,14 @@ class _Timer:
 class MarketTimers:
     """Named periodic callbacks, due in market time, fired by ``advance``."""
 
-    __slots__ = ("_clock", "_firing", "_on_error", "_timers", "next_due_ns")
+    __slots__ = ("_clock", "_firing", "_guard", "_timers", "next_due_ns")
 
-    def __init__(self, clock: Clock, *, on_error: ErrorHook | None = None) -> None:
+    def __init__(self, clock: Clock, *, guard: Guard | None = None) -> None:
         #: The earliest due time of any timer: callers compare a quote's time with it.
         self.next_due_ns = _NEVER
         self._clock = clock
         self._timers: list[_Timer] = []
-        self._on_error = on_error
+        self._guard = guard
         self._firing = False
 
     def add(self, name: str, interval_ms: float, callback: TimerCallback) -> None:
@@ -79,6 +82,8 @@ class MarketTimers:
             raise ValueError(f"timer {name}: interval must be > 0 ms, got {interval_ms!r}")
         if any(t.name == name for t in self._timers):
             raise ValueError(f"timer {name} already exists")
+        if self._guard is not None:
+            callback = self._guard(name, callback)
         self._timers.append(_Timer(name, interval_ns, callback))
         self.next_due_ns = 0
 
@@ -111,11 +116,6 @@ class MarketTimers:
     def _failed(self, timer: _Timer, exc: Exception) -> None:
         timer.errors += 1
         log.exception("timer %s failed (run %d)", timer.name, timer.runs)
-        if self._on_error is not None:
-            try:
-                self._on_error(timer.name, exc)
-            except Exception:
-                log.exception("the error hook of timer %s failed", timer.name)
 
     async def run(self, poll_s: float | None = None) -> None:
         """Poll the clock on wall time, for when no quote advances it (never returns)."""
