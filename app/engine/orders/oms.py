@@ -343,18 +343,18 @@ class OrderManager:
             return order
         self._audit.record(actor, "order_cancel", {"client_order_id": client_order_id})
         try:
-            return await self._cancel_now(order)
+            return await self._cancel_now(order, actor)
         finally:
             self.flush_writes()
 
-    async def _cancel_now(self, order: Order) -> Order:
+    async def _cancel_now(self, order: Order, actor: str) -> Order:
         """Send one cancel. Whatever the venue answers, or fails to, the order ends up either
         in the venue's reported state, back in the state it had (a refused cancel), or with a
         supervised task asking the venue until its state is known."""
         cid = order.client_order_id
         before = order.status
         if before in _CANCELABLE:
-            self.settle(cid, S.PENDING_CANCEL, None)
+            self.settle(cid, S.PENDING_CANCEL, None, actor=actor, action="cancel_request")
         venue = self.venues[order.venue]
         try:
             async with asyncio.timeout(self.settings.venue_timeout_s):
@@ -400,7 +400,7 @@ class OrderManager:
             return
         self._audit.record(actor, "order_cancel", {"client_order_id": cid, "deferred": False})
         try:
-            await self._cancel_now(order)
+            await self._cancel_now(order, actor)
         except Exception:
             log.exception("deferred cancel of %s failed", cid)
         finally:
