@@ -1,28 +1,37 @@
-"""The order manager: the only way an order reaches a venue, and the record of every order.
+"""The order manager: the only caller of a venue's order methods, and the record of every order.
 
-- Write-ahead: an order is in the store as PENDING_SUBMIT before the request leaves.
-- A definitive refusal becomes REJECTED with the venue's reason. A timeout or disconnect after
-  sending makes the order UNKNOWN; it is settled by asking the venue (by client order id, with
-  backoff), never by sending it again.
-- Every change goes through the transition table; what a venue reports that the table forbids is
-  recorded as an anomaly, never raised into the loop.
+- Write-ahead: an order is in the store as PENDING_SUBMIT (with its ``submit`` event) before the
+  request leaves.
+- A definitive refusal becomes REJECTED with the venue's reason. Anything else after the journal
+  write (a timeout, a disconnect, or an exception outside the venue error taxonomy, such as a
+  parse error) makes the order UNKNOWN; a supervised task settles it by asking the venue (by
+  client order id, with backoff), never by sending it again.
+- Every change goes through the transition table and is appended to the journal's events (who,
+  what, the venue's answer): ``arbdesk orders show`` prints an order's history. What a venue
+  reports that the table forbids is recorded as an anomaly, never raised into the loop; a report
+  older than what we know (the submit's acknowledgement after the cancel that overtook it) is
+  ignored quietly.
 - Fills are de-duplicated by (venue, trade id); a fill that would overfill its order is refused
-  and raises an alert.
+  and raises an alert; a fill for no order of ours is recorded once, as external, with an alert.
+- Funds are held from the journal write until the venue's answer (a market order at the far edge
+  of the price band); the in-memory record (``ledger``) is the read-only view risk checks with.
+- Reconciliation (``reconcile``) and the kill switch's cancels (``cancel_all_at``, ``open_at``)
+  are OMS operations; tasks it starts run under the engine's supervisor.
 
-Writes after the journal (order updates, fills, balances, positions) are not awaited: they are
-collected and handed to the store as one job per loop pass (``app.engine.orders.writes``).
+Writes after the journal (order updates, events, fills, balances, positions) are not awaited: they
+are collected and handed to the store as one job per loop pass (``app.engine.orders.writes``).
 
 Edge cases:
 - A cancel asked for an order still in flight (journaled, not yet answered) cannot reach the venue
   yet: it is remembered and sent as soon as the venue reports the order open (it is dropped if
   the order ends first).
-- A cancel the venue refuses (``OrderRejected``) puts the order back in its open state
-  (``PENDING_CANCEL -> OPEN`` or ``PARTIALLY_FILLED``), then asks the venue for its real state.
+- A cancel the venue refuses (``OrderRejected``) puts the order back in the state it had, then
+  asks the venue for its real state; a cancel answered "not found" whose re-ask fails, or that
+  gets no answer, is settled by a supervised task.
 - "The venue does not know this order" settles an order as REJECTED only after
   ``NOT_FOUND_TO_REJECT`` consecutive such answers, counted per order by ``note_not_found``,
   whether they came from the settle loop or from reconciliation.
 """
-
 from __future__ import annotations
 
 import asyncio
