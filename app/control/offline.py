@@ -1,27 +1,36 @@
 """The kill switch when no instance runs: done by the shell itself, from the stored accounts.
 
-It builds the engine the settings describe, opens its store and venues and reconciles (no feed,
-no timers), then runs the same ``Engine.panic`` as the button: ``HALTED`` is persisted first and
-stays, so the next start is halted until someone deliberately resets it. Flattening at market
-needs quotes, so only then, and only when positions exist, the feed runs for a few seconds first;
-a position with no quote in time is reported as not closed.
+The panic opens only what cancelling needs (``Engine.panic_offline``): the store, the trading
+state and the journal. ``HALTED`` is persisted before anything else, so even a panic that cannot
+reach a single venue leaves the next start halted; then each venue is connected and cancelled on
+its own, and one that cannot be reached fails alone, named in the report with its error.
+Flattening at market needs positions and quotes: after the cancels, the venues are reconciled and,
+only when positions exist, the feed runs for a few seconds, then the same ``Engine.panic`` as the
+button closes them (a position with no quote in time is reported as not closed). It runs only when
+every venue was reached: otherwise the report says why nothing was flattened.
 
 Covered venues: those the settings define. Today these are the paper venues (their books are in
 the data folder); live exchange accounts, once they exist, join here through the same engine.
+``make_engine`` builds the engine from the settings (tests hand one over venues they built).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
-from app.core.panic import PanicReport
+from app.core.panic import PanicReport, VenuePanicResult
 from app.engine.api import Engine
 from app.runtime.settings import Settings
 
 REASON = "arbdesk panic (no running instance)"
 QUOTE_WAIT_S = 5.0
+#: How the kill switch names a venue it could not connect (``Engine.panic_offline``).
+NOT_REACHED = "could not connect"
+
+MakeEngine = Callable[[Settings], Engine]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,29 +46,64 @@ async def panic_offline(
     flatten: bool = False,
     reason: str = REASON,
     quote_wait_s: float = QUOTE_WAIT_S,
+    actor: str = "cli",
+    make_engine: MakeEngine = Engine,
 ) -> OfflinePanic:
-    """Halt, cancel everything and verify (and flatten); always closes what it opened."""
-    engine = Engine(settings)
+    """Halt, cancel everything venue by venue and verify (and flatten); always closes what it
+    opened."""
+    engine = make_engine(settings)
     notes: list[str] = []
     try:
-        await engine.open_offline()
+        report = await engine.panic_offline(reason, actor=actor)
         if flatten:
-            wanted = {
-                (v.venue, v.position.instrument_id.symbol) for v in engine.snapshot().positions
-            }
-            if wanted:
-                engine.start_feed()
-                missing = await _wait_for_quotes(engine, wanted, quote_wait_s)
-                notes.extend(
-                    f"no quote for {venue} {symbol} within {quote_wait_s:g} s: "
-                    "it cannot be closed at market"
-                    for venue, symbol in sorted(missing)
-                )
-        report = await engine.panic(reason, flatten=flatten, actor="cli")
+            report = await _flatten(engine, report, quote_wait_s, notes)
         state = engine.trading_state.value
     finally:
         await engine.stop()
     return OfflinePanic(report, state, tuple(notes))
+
+
+def _not_reached(result: VenuePanicResult) -> bool:
+    return any(error.startswith(NOT_REACHED) for error in result.errors)
+
+
+async def _flatten(
+    engine: Engine, canceled: PanicReport, quote_wait_s: float, notes: list[str]
+) -> PanicReport:
+    """Close positions at market after the cancels (``canceled``, HALTED already persisted);
+    the report is the flattening panic's, with the first pass's cancels and errors added."""
+    missed = sorted(v.venue for v in canceled.venues if _not_reached(v))
+    if missed:
+        notes.append(
+            f"nothing was flattened: {', '.join(missed)} could not be reached; "
+            "run `arbdesk panic --flatten` again once it can"
+        )
+        return replace(canceled, flatten=True)
+    await engine.reconcile()  # the positions, as the venues hold them
+    wanted = {(v.venue, v.position.instrument_id.symbol) for v in engine.snapshot().positions}
+    if wanted:
+        engine.start_feed()
+        missing = await _wait_for_quotes(engine, wanted, quote_wait_s)
+        notes.extend(
+            f"no quote for {venue} {symbol} within {quote_wait_s:g} s: "
+            "it cannot be closed at market"
+            for venue, symbol in sorted(missing)
+        )
+    flattened = await engine.panic(canceled.reason, flatten=True, actor=canceled.actor)
+    first = {v.venue: v for v in canceled.venues}
+    venues = tuple(_merged(first[v.venue], v) if v.venue in first else v for v in flattened.venues)
+    return replace(
+        flattened,
+        started_ns=canceled.started_ns,
+        elapsed_ms=canceled.elapsed_ms + flattened.elapsed_ms,
+        venues=venues,
+    )
+
+
+def _merged(first: VenuePanicResult, then: VenuePanicResult) -> VenuePanicResult:
+    return replace(
+        then, canceled=first.canceled + then.canceled, errors=(*first.errors, *then.errors)
+    )
 
 
 async def _wait_for_quotes(
