@@ -7,7 +7,7 @@ import os
 import sys
 
 from app import __version__
-from app.cli import audit, gui, headless, keys, orders, panic, scan, selftest, status
+from app.cli import audit, gui, headless, keys, orders, panic, resume, scan, selftest, status
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     headless.add_parser(sub)
     scan.add_parser(sub)
     panic.add_parser(sub)
+    resume.add_parser(sub)
     status.add_parser(sub)
     audit.add_parser(sub)
     orders.add_parser(sub)

@@ -1,4 +1,5 @@
-"""The kill switch when no instance runs: done by the shell itself, from the stored accounts.
+"""The kill switch and the resume when no instance runs: done by the shell itself, from the
+stored accounts.
 
 The panic opens only what cancelling needs (``Engine.panic_offline``): the store, the trading
 state and the journal. ``HALTED`` is persisted before anything else, so even a panic that cannot
@@ -8,6 +9,10 @@ Flattening at market needs positions and quotes: after the cancels, the venues a
 only when positions exist, the feed runs for a few seconds, then the same ``Engine.panic`` as the
 button closes them (a position with no quote in time is reported as not closed). It runs only when
 every venue was reached: otherwise the report says why nothing was flattened.
+
+The resume opens everything but the feed and the timers (``Engine.open_offline``) and runs
+``Engine.reset_halt``: a fresh reconciliation, ``ACTIVE`` only if every venue agrees, audited as
+the window's "Resume trading…" is.
 
 Covered venues: those the settings define. Today these are the paper venues (their books are in
 the data folder); live exchange accounts, once they exist, join here through the same engine.
@@ -22,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from app.core.panic import PanicReport, VenuePanicResult
-from app.engine.api import Engine
+from app.engine.api import Engine, ReconciliationReport
 from app.runtime.settings import Settings
 
 REASON = "arbdesk panic (no running instance)"
@@ -38,6 +43,16 @@ class OfflinePanic:
     report: PanicReport
     trading_state: str
     notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineResume:
+    report: ReconciliationReport
+    trading_state: str
+
+    @property
+    def resumed(self) -> bool:
+        return self.report.ok and self.trading_state == "ACTIVE"
 
 
 async def panic_offline(
@@ -61,6 +76,21 @@ async def panic_offline(
     finally:
         await engine.stop()
     return OfflinePanic(report, state, tuple(notes))
+
+
+async def resume_offline(
+    settings: Settings, actor: str = "cli", *, make_engine: MakeEngine = Engine
+) -> OfflineResume:
+    """Reconcile afresh and leave HALTED only if every venue agrees; always closes what it
+    opened. Raises when the engine cannot open (a venue that does not connect)."""
+    engine = make_engine(settings)
+    try:
+        await engine.open_offline()
+        report = await engine.reset_halt(confirm=True, actor=actor)
+        state = engine.trading_state.value
+    finally:
+        await engine.stop()
+    return OfflineResume(report, state)
 
 
 def _not_reached(result: VenuePanicResult) -> bool:

@@ -1,7 +1,8 @@
 """The wire format: one JSON object per line each way, on 127.0.0.1.
 
-Request ``{"token": ..., "command": "ping" | "status" | "panic", "args": {...}}``; answer
-``{"ok": true, "result": {...}}`` or ``{"ok": false, "error": "..."}``, then the server closes.
+Request ``{"token": ..., "command": "ping" | "status" | "panic" | "resume", "args": {...}}``;
+answer ``{"ok": true, "result": {...}}`` or ``{"ok": false, "error": "..."}``, then the server
+closes. ``resume`` leaves HALTED, so it must say so: ``{"confirm": true}`` in its args.
 Lines are strict: UTF-8, ending in a newline, one JSON object nested at most ``MAX_DEPTH`` deep,
 numbers finite. Anything else is a ``ProtocolError``, never another exception: the decoder reads
 what any local process may send.
@@ -13,14 +14,17 @@ import json
 import math
 import re
 from itertools import accumulate
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from app.core.panic import PanicReport
+
+if TYPE_CHECKING:  # the client (every shell command) need not load the engine
+    from app.engine.api import ReconciliationReport
 
 HOST = "127.0.0.1"
 MAX_LINE_BYTES = 64 * 1024  # a request or an answer longer than this is refused
 MAX_DEPTH = 32  # far below the recursion limit, far above what a request or an answer needs
-COMMANDS = ("ping", "status", "panic")
+COMMANDS = ("ping", "status", "panic", "resume")
 UNAUTHORIZED = "unauthorized"
 
 # a JSON string as json reads it, or the unterminated rest of the line: never backtracks
@@ -101,6 +105,20 @@ def panic_dict(report: PanicReport) -> dict[str, Any]:
                 "remaining_positions": list(v.remaining_positions),
                 "errors": list(v.errors),
             }
+            for v in report.venues
+        },
+    }
+
+
+def resume_dict(report: ReconciliationReport, trading_state: str) -> dict[str, Any]:
+    """The outcome of leaving HALTED: resumed only when every venue agreed and trading is ACTIVE;
+    otherwise the problems, venue by venue."""
+    return {
+        "resumed": report.ok and trading_state == "ACTIVE",
+        "trading_state": trading_state,
+        "problems": report.problems(),
+        "venues": {
+            v.venue: {"ok": v.ok, "error": v.error, "unresolved": list(v.unresolved)}
             for v in report.venues
         },
     }

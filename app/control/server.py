@@ -6,7 +6,8 @@ the connection closed. Requests are bounded in size and in the time they may tak
 a stray client can neither fill memory nor hold a handler open. Any local process can connect, so
 whatever it sends gets an error answer, never an exception out of the handler (asyncio would log a
 traceback per connection). A panic runs to its end even if the asking shell goes away: stopping
-half-way would leave the venues in an unknown state.
+half-way would leave the venues in an unknown state. ``resume`` (leaving HALTED) is the window's
+"Resume trading…": the shell asks for the confirmation, the engine reconciles first.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from app.control.protocol import (
     decode,
     encode,
     panic_dict,
+    resume_dict,
 )
 from app.engine.api import status_of
 
@@ -153,6 +155,10 @@ class ControlServer:
                 return _ok({**status_of(self._engine), "pid": os.getpid()})
             if command == "panic":
                 return _ok(await self._panic(args))
+            if command == "resume":
+                if args.get("confirm") is not True:
+                    return _error('resume leaves HALTED: it needs {"confirm": true}')
+                return _ok(await self._resume())
         except Exception as exc:
             log.exception("control: %s failed", command)
             return _error(f"{command} failed: {exc}")
@@ -174,6 +180,14 @@ class ControlServer:
         report = await asyncio.shield(self._engine.panic(reason, flatten=flatten, actor="cli"))
         out = panic_dict(report)
         out["trading_state"] = self._engine.trading_state.value
+        out["pid"] = os.getpid()
+        return out
+
+    async def _resume(self) -> dict[str, Any]:
+        """Leave HALTED as the window's "Resume trading…" does (a fresh reconciliation first);
+        shielded like a panic: a reconciliation cut in half would leave venues RECONCILING."""
+        report = await asyncio.shield(self._engine.reset_halt(confirm=True, actor="cli"))
+        out = resume_dict(report, self._engine.trading_state.value)
         out["pid"] = os.getpid()
         return out
 
