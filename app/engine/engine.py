@@ -204,6 +204,12 @@ class Engine:
         self._halt_task: asyncio.Task[None] | None = None
         self._running = False
 
+    @classmethod
+    def for_orders(cls, settings: Settings) -> Engine:
+        """An engine for the order path alone (the shell's kill switch, ``arbdesk resume``): the
+        venues are built without their quotes, so a replay's file is not read."""
+        return cls(settings, market=build_market(settings, paths.data_dir(), quotes=False))
+
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:

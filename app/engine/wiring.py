@@ -39,10 +39,15 @@ def build_market(
     *,
     replay_file: str | None = None,
     duration_s: float | None = None,
+    quotes: bool = True,
 ) -> Market:
+    """``quotes=False``: the venues without the quotes (a replay's file is not read), for work
+    that only cancels and reconciles."""
     speed = settings.market.speed_factor
     raw: MarketFeed
-    if settings.market.source == "replay":
+    if settings.market.source == "replay" and not quotes:
+        raw = ReplayMarket.catalog_only()
+    elif settings.market.source == "replay":
         raw = ReplayMarket(replay_path(settings, replay_file), speed=speed, duration_s=duration_s)
     else:
         raw = SimulatedMarket(

@@ -88,6 +88,17 @@ class ReplayMarket:
         return self
 
     @classmethod
+    def catalog_only(cls, instruments_path: Path | str | None = None) -> ReplayMarket:
+        """The recording's instruments and venues with no quotes: enough for the order path
+        (the shell's kill switch, ``arbdesk resume``) without reading a possibly long file."""
+        path = Path(instruments_path) if instruments_path else DEFAULT_INSTRUMENTS_FILE
+        try:
+            catalog = load_catalog(path)
+        except InstrumentCatalogError as exc:
+            raise ReplayFileError(path, f"bad instrument file: {exc}") from exc
+        return cls.from_quotes([], catalog.instruments)
+
+    @classmethod
     async def open(
         cls,
         path: Path | str | None = None,
