@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.core.clock import ManualClock
+from app.core.events import VenueState
 from app.core.orders import Order, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from app.core.panic import PanicReport
 from app.core.trading_state import TradingState
@@ -237,13 +238,14 @@ async def seed(values: dict[str, object]) -> None:
         await store.close()
 
 
-async def automatic_halt(engine: Engine, feed: ManualFeed) -> PanicReport:
-    """Market time passes (quotes keep coming) until the halt check pulls the kill switch."""
+async def automatic_halt(engine: Engine, feed: ManualFeed, quoted: str = "sim-a") -> PanicReport:
+    """Market time passes (quotes of ``quoted`` keep coming) until the halt check pulls the
+    kill switch."""
     for _ in range(400):
         if engine.last_panic is not None:
             break
         feed.advance(0.05)
-        feed.push("sim-a", "BTC/USDT", 50_000.0, 50_001.0)
+        feed.push(quoted, "BTC/USDT", 50_000.0, 50_001.0)
         await asyncio.sleep(0.005)
     assert engine.last_panic is not None, "no automatic halt"
     return engine.last_panic
@@ -281,3 +283,16 @@ async def test_a_loss_from_the_day_start_or_the_peak_halts_trading(
     report = await automatic_halt(engine, feed)
     assert report.actor == "risk" and words in report.reason, report.reason
     assert engine.trading_state is TradingState.HALTED
+
+
+async def test_a_venue_down_with_exposure_on_it_halts_trading(make_engine: MakeEngine) -> None:
+    engine, feed = await make_engine(
+        ("sim-a", "sim-b", "sim-c"),
+        risk={"halts": {"venue_down_halt_s": 5, "check_interval_ms": 20}},
+    )
+    await engine.submit_order(limit("49000", "sim-b"))  # exposure there: an order open
+    feed.set_status("sim-a", VenueState.DOWN, "stream lost")  # nothing open there: no halt
+    feed.set_status("sim-b", VenueState.DOWN, "stream lost")
+    report = await automatic_halt(engine, feed, quoted="sim-c")
+    assert report.actor == "risk" and "venue sim-b" in report.reason, report.reason
+    assert "with exposure open (limit 5 s)" in report.reason
