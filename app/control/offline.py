@@ -62,11 +62,12 @@ async def panic_offline(
     reason: str = REASON,
     quote_wait_s: float = QUOTE_WAIT_S,
     actor: str = "cli",
-    make_engine: MakeEngine = Engine,
+    make_engine: MakeEngine | None = None,
 ) -> OfflinePanic:
     """Halt, cancel everything venue by venue and verify (and flatten); always closes what it
-    opened."""
-    engine = make_engine(settings)
+    opened. Without ``flatten`` the engine has no quotes (``Engine.for_orders``: a replay's
+    file is not read); flattening at market needs them."""
+    engine = (make_engine or (Engine if flatten else Engine.for_orders))(settings)
     notes: list[str] = []
     try:
         report = await engine.panic_offline(reason, actor=actor)
@@ -79,7 +80,7 @@ async def panic_offline(
 
 
 async def resume_offline(
-    settings: Settings, actor: str = "cli", *, make_engine: MakeEngine = Engine
+    settings: Settings, actor: str = "cli", *, make_engine: MakeEngine = Engine.for_orders
 ) -> OfflineResume:
     """Reconcile afresh and leave HALTED only if every venue agrees; always closes what it
     opened. Raises when the engine cannot open (a venue that does not connect)."""
