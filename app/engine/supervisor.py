@@ -254,4 +254,3 @@ class Supervisor:
             log.critical("halting after the failure of %s failed too", name, exc_info=True)
         finally:
             self._halting = False
-

@@ -99,9 +99,7 @@ async def test_a_refused_cancel_restores_the_order_state(
 async def test_a_market_order_in_flight_holds_funds_at_the_far_edge_of_the_band(
     harness: Callable[..., Awaitable[Harness]],
 ) -> None:
-    engine, _, faulty = await harness(
-        paper={"starting_balances": {"USDT": "10000"}}, band_bps=1000
-    )
+    engine, _, faulty = await harness(paper={"starting_balances": {"USDT": "10000"}}, band_bps=1000)
     faulty[A].fail_create(Fault.SLOW_SEND)
     # 0.18 BTC at the ask is 9,000 USDT; at the band's edge (+10 %) 9,900: nearly all the balance
     first = asyncio.create_task(engine.submit_order(buy(None, qty="0.18")))

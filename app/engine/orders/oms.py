@@ -32,6 +32,7 @@ Edge cases:
   ``NOT_FOUND_TO_REJECT`` consecutive such answers, counted per order by ``note_not_found``,
   whether they came from the settle loop or from reconciliation.
 """
+
 from __future__ import annotations
 
 import asyncio
