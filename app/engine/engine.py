@@ -46,6 +46,7 @@ from app.engine.orders.reconcile import ReconciliationReport
 from app.engine.orders.risk import CheckResult, RiskEngine
 from app.engine.portfolio import Exposure, Portfolio, PositionView, Valuation
 from app.engine.supervisor import Supervisor, TaskHealth
+from app.engine.valuation import StableEquivalents
 from app.engine.wiring import Market, build_market, replay_path
 from app.runtime import paths
 from app.runtime.risk_settings import RiskLimits
@@ -139,6 +140,7 @@ class Engine:
             timers=self._timers,
         )
         pf = settings.portfolio
+        equivalents = StableEquivalents(tuple(pf.stable_equivalents))
         self._portfolio = Portfolio(
             self._bus,
             self._market_data.book,
@@ -147,6 +149,7 @@ class Engine:
             snapshot_abs=pf.equity_snapshot_abs,
             snapshot_rel=pf.equity_snapshot_rel,
             on_snapshot=self._store_snapshot,
+            equivalents=equivalents,
         )
         self._health = Health(
             self._bus,
@@ -163,6 +166,7 @@ class Engine:
             sampler=self._sample_opportunity,
             book=self._market_data.book,
             funding=self._feed.funding_rate,
+            equivalents=equivalents,
         )
         self._accounts = AccountService(self._store, credential_store_from_env(data))
         self._audit = AuditLog(self._store)

@@ -25,6 +25,7 @@ from app.engine.market_timer import MarketTimers
 from app.engine.quote_values import QuoteValues
 from app.engine.scanners.base import FundingSource, Scanner
 from app.engine.scanners.build import build_scanners
+from app.engine.valuation import StableEquivalents
 from app.runtime.scanner_settings import ScannersSettings
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class OpportunityService:
         sampler: OpportunitySampler | None = None,
         book: QuoteBook | None = None,
         funding: FundingSource | None = None,
+        equivalents: StableEquivalents | None = None,
     ) -> None:
         insts = list(instruments.values() if isinstance(instruments, Mapping) else instruments)
         self.settings = settings
@@ -66,7 +68,7 @@ class OpportunityService:
             for market in scanner.markets():
                 routes.setdefault(market, []).append(scanner.on_quote)
         self._routes = {market: tuple(fns) for market, fns in routes.items()}
-        values = QuoteValues(book, insts) if book is not None else None
+        values = QuoteValues(book, insts, equivalents) if book is not None else None
         self.decisions = Decisions(
             settings.decisions, insts, value=values.value if values is not None else None
         )

@@ -1,9 +1,14 @@
 """Positions and balances per venue, exposure per asset across venues, and equity.
 
 Equity is valued at marks from the QuoteBook in every valuation currency. The first complete
-valuation becomes the baseline that PnL is measured from (persisted by the engine, so it survives
-a restart). A snapshot is taken only when equity moved by more than an absolute or a relative
-threshold, so a quiet market writes nothing.
+valuation becomes the baseline that PnL is measured from (persisted by the engine per market, so
+it survives a restart). A snapshot is taken only when equity moved by more than an absolute or a
+relative threshold, so a quiet market writes nothing.
+
+``prices`` reads the live book (``valuation.BookPrices``): risk converts an order's quote
+currency with it from the first quotes on, not from the last revaluation. A revaluation runs
+once per interval of market time, so it reads each price once (``PriceMemo``) and each position's
+mark once.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from app.core.events import BalanceChanged, EquityUpdated, PositionChanged
 from app.core.instruments import Instrument, InstrumentId
 from app.core.money import ZERO, to_decimal
 from app.core.quotes import QuoteBook
-from app.engine.valuation import PEGGED, PriceTable
+from app.engine.valuation import BookPrices, PriceMemo, StableEquivalents
+
+Prices = BookPrices | PriceMemo
 
 SnapshotSink = Callable[[EquityUpdated], None]
 
@@ -61,6 +68,7 @@ class Portfolio:
         snapshot_abs: Decimal,
         snapshot_rel: Decimal,
         on_snapshot: SnapshotSink | None = None,
+        equivalents: StableEquivalents | None = None,
     ) -> None:
         self._bus = bus
         self._book = book
@@ -73,7 +81,9 @@ class Portfolio:
         self.positions: dict[str, dict[str, Position]] = {}
         self.baseline: dict[str, Decimal] | None = None
         self.last: Valuation | None = None
-        self.prices: PriceTable | None = None
+        #: Live prices from the book, for anyone who converts between assets (risk does).
+        self.prices = BookPrices(book, instruments.values(), equivalents)
+        self._equivalents = self.prices.equivalents
         self.gross_exposure = ZERO
         self._last_snapshot: dict[str, Decimal] | None = None
         self.snapshots_taken = 0
@@ -121,14 +131,14 @@ class Portfolio:
                 )
         return views
 
-    def _holdings(self) -> dict[str, dict[str, Decimal]]:
+    def _holdings(self, views: list[PositionView]) -> dict[str, dict[str, Decimal]]:
         """Asset -> venue -> quantity: balances plus the base delta of derivative positions."""
         out: dict[str, dict[str, Decimal]] = {}
         for venue, balances in self.balances.items():
             for asset, balance in balances.items():
                 if balance.total:
                     out.setdefault(asset, {})[venue] = balance.total
-        for view in self.position_views():
+        for view in views:
             inst = self._instruments.get(
                 InstrumentId(view.venue, view.position.instrument_id.symbol)
             )
@@ -141,11 +151,14 @@ class Portfolio:
             per_venue[view.venue] = per_venue.get(view.venue, ZERO) + delta
         return out
 
-    def exposures(self, prices: PriceTable | None = None) -> list[Exposure]:
-        prices = prices or PriceTable.from_quotes(self._book, self._instruments)
+    def exposures(
+        self, prices: Prices | None = None, views: list[PositionView] | None = None
+    ) -> list[Exposure]:
+        prices = self.prices if prices is None else prices
+        views = self.position_views() if views is None else views
         currency = self.currencies[0]
         out = []
-        for asset, per_venue in sorted(self._holdings().items()):
+        for asset, per_venue in sorted(self._holdings(views).items()):
             qty = sum(per_venue.values(), ZERO)
             price = prices.price(asset, currency)
             out.append(
@@ -158,33 +171,35 @@ class Portfolio:
             )
         return out
 
-    def valuation(self, now_ns: int) -> Valuation:
-        prices = self.prices = PriceTable.from_quotes(self._book, self._instruments)
-        equity: dict[str, Decimal] = {}
+    def valuation(
+        self, now_ns: int, prices: Prices | None = None, views: list[PositionView] | None = None
+    ) -> Valuation:
+        prices = self.prices.snapshot() if prices is None else prices
+        views = self.position_views() if views is None else views
+        # quantities per asset first (balances, and unrealized PnL in each settle currency):
+        # each asset is then priced once per valuation currency, however many venues hold it
+        held: dict[str, Decimal] = {}
         complete = True
+        for balances in self.balances.values():
+            for asset, balance in balances.items():
+                if balance.total:
+                    held[asset] = held.get(asset, ZERO) + balance.total
+        for view in views:
+            if view.unrealized is None:
+                complete = complete and view.position.qty == 0
+                continue
+            inst = self._instruments[InstrumentId(view.venue, view.position.instrument_id.symbol)]
+            settle = inst.settle_currency
+            held[settle] = held.get(settle, ZERO) + view.unrealized
+        equity: dict[str, Decimal] = {}
         for currency in self.currencies:
             total = ZERO
-            for balances in self.balances.values():
-                for asset, balance in balances.items():
-                    if not balance.total:
-                        continue
-                    price = prices.price(asset, currency)
-                    if price is None:
-                        complete = False
-                        continue
-                    total += balance.total * price
-            for view in self.position_views():
-                if view.unrealized is None:
-                    complete = complete and view.position.qty == 0
-                    continue
-                inst = self._instruments[
-                    InstrumentId(view.venue, view.position.instrument_id.symbol)
-                ]
-                price = prices.price(inst.settle_currency, currency)
+            for asset, qty in held.items():
+                price = prices.price(asset, currency)
                 if price is None:
                     complete = False
                     continue
-                total += view.unrealized * price
+                total += qty * price
             equity[currency] = total
         if complete and self.baseline is None:
             self.baseline = dict(equity)
@@ -196,12 +211,15 @@ class Portfolio:
     def revalue(self, now_ns: int) -> Valuation:
         """Value the book, refresh gross exposure (everything but the valuation currency, for
         risk) and take a snapshot when equity moved past a threshold."""
-        valuation = self.valuation(now_ns)
+        prices, views = self.prices.snapshot(), self.position_views()
+        valuation = self.valuation(now_ns, prices, views)
+        canon = self._equivalents.canon
+        home = canon(self.currencies[0])
         self.gross_exposure = sum(
             (
                 abs(e.value)
-                for e in self.exposures(self.prices)
-                if e.value is not None and PEGGED.get(e.asset, e.asset) not in self.currencies[:1]
+                for e in self.exposures(prices, views)
+                if e.value is not None and canon(e.asset) != home
             ),
             ZERO,
         )

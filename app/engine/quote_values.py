@@ -1,7 +1,8 @@
 """What an amount of one asset is worth in another, from the latest mids (float, for sizing).
 
-Spot markets are preferred; a derivative's mid stands in for a pair no spot market quotes. USD is
-valued as USDT (as in ``valuation``). Direct pairs first, then through USDT.
+Spot markets are preferred; a derivative's mid stands in for a pair no spot market quotes. The
+stable coins of ``portfolio.stable_equivalents`` are one money (as in ``valuation``). Direct pairs
+first, then through the hub (USDT).
 """
 
 from __future__ import annotations
@@ -10,27 +11,28 @@ from collections.abc import Iterable
 
 from app.core.instruments import Instrument
 from app.core.quotes import QuoteBook
-from app.engine.valuation import PEGGED
-
-_HUB = "USDT"
+from app.engine.valuation import StableEquivalents, market_index
 
 
 class QuoteValues:
-    __slots__ = ("_book", "_markets")
+    __slots__ = ("_book", "_canon", "_hub", "_markets")
 
-    def __init__(self, book: QuoteBook, instruments: Iterable[Instrument]) -> None:
+    def __init__(
+        self,
+        book: QuoteBook,
+        instruments: Iterable[Instrument],
+        equivalents: StableEquivalents | None = None,
+    ) -> None:
+        equivalents = equivalents or StableEquivalents()
         self._book = book
-        markets: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        for inst in sorted(instruments, key=lambda i: (i.is_derivative, i.venue, i.symbol)):
-            if inst.inverse:
-                continue  # its price is still quote per base, but its sizes are not base
-            pair = (PEGGED.get(inst.base, inst.base), PEGGED.get(inst.quote, inst.quote))
-            markets.setdefault(pair, []).append((inst.venue, inst.symbol))
-        self._markets = markets
+        self._canon = equivalents.canon
+        self._hub = equivalents.hub
+        # an inverse contract's price is still quote per base, but its sizes are not base
+        self._markets = market_index(instruments, equivalents, inverse=False)
 
     def price(self, asset: str, currency: str) -> float | None:
-        asset = PEGGED.get(asset, asset)
-        currency = PEGGED.get(currency, currency)
+        asset = self._canon(asset)
+        currency = self._canon(currency)
         if asset == currency:
             return 1.0
         direct = self._mid(asset, currency)
@@ -39,9 +41,10 @@ class QuoteValues:
         inverse = self._mid(currency, asset)
         if inverse is not None:
             return 1.0 / inverse
-        if _HUB not in (asset, currency):
-            a = self.price(asset, _HUB)
-            c = self.price(currency, _HUB)
+        hub = self._hub
+        if hub not in (asset, currency):
+            a = self.price(asset, hub)
+            c = self.price(currency, hub)
             if a is not None and c is not None:
                 return a / c
         return None

@@ -76,6 +76,20 @@ class PortfolioSettings(_Section):
     equity_snapshot_abs: Decimal = Field(default=Decimal(25), ge=0)
     equity_snapshot_rel: Decimal = Field(default=Decimal("0.0005"), ge=0, le=1)
     revalue_interval_ms: int = Field(default=1_000, gt=0)
+    stable_equivalents: list[str] = Field(
+        default_factory=lambda: ["USD", "USDT", "USDC"],
+        description="assets valued as one money (the peg is assumed); empty: each on its own",
+    )
+
+    @field_validator("stable_equivalents")
+    @classmethod
+    def _asset_codes(cls, value: list[str]) -> list[str]:
+        for asset in value:
+            if not asset or asset != asset.strip() or " " in asset:
+                raise ValueError(f"not an asset code: {asset!r}")
+        if len(set(value)) != len(value):
+            raise ValueError("each asset at most once")
+        return value
 
 
 class HealthSettings(_Section):

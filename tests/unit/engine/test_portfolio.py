@@ -8,7 +8,7 @@ from app.core.events import BalanceChanged, EquityUpdated, PositionChanged
 from app.core.instruments import Instrument, InstrumentId, InstrumentKind
 from app.core.quotes import Quote, QuoteBook
 from app.engine.portfolio import Portfolio
-from app.engine.valuation import PriceTable
+from app.engine.valuation import BookPrices, StableEquivalents
 
 D = Decimal
 SPOT = Instrument("a", "BTC/USDT", "BTC", "USDT")
@@ -98,7 +98,7 @@ def test_exposure_sums_spot_and_derivative_delta_across_venues() -> None:
     pf.load("a", {"BTC": Balance("BTC", D("1.5"))}, [])
     pf.load("b", {}, [Position(PERP.id, qty=D(-1), avg_entry=D(50_000))])
     pf.load("c", {}, [Position(INVERSE.id, qty=D(-250), avg_entry=D(50_000))])
-    btc = {e.asset: e for e in pf.exposures(PriceTable.from_quotes(book, INSTRUMENTS))}["BTC"]
+    btc = {e.asset: e for e in pf.exposures(BookPrices(book, INSTRUMENTS.values()))}["BTC"]
     assert btc.quantity == D("1.5") - 1 - D("0.5")
     assert dict(btc.per_venue) == {"a": D("1.5"), "b": D(-1), "c": D("-0.5")}
     assert btc.value == 0
@@ -149,7 +149,7 @@ def test_price_table_crosses_through_usdt_and_pegs_usd() -> None:
     book = QuoteBook()
     book.update(quote(SPOT, 50_000))
     book.update(quote(ETH, 2_500))
-    table = PriceTable.from_quotes(book, INSTRUMENTS)
+    table = BookPrices(book, INSTRUMENTS.values())
     assert table.price("ETH", "BTC") == D("0.05")
     assert table.price("USD", "USDT") == 1
     assert table.price("USDT", "BTC") == 1 / D(50_000)
@@ -160,8 +160,53 @@ def test_spot_price_is_preferred_to_a_derivative() -> None:
     book = QuoteBook()
     book.update(quote(PERP, 51_000))
     book.update(quote(SPOT, 50_000))
-    assert PriceTable.from_quotes(book, INSTRUMENTS).price("BTC", "USDT") == D(50_000)
+    assert BookPrices(book, INSTRUMENTS.values()).price("BTC", "USDT") == D(50_000)
     only_perp = QuoteBook()
     only_perp.update(quote(PERP, 51_000))
-    assert PriceTable.from_quotes(only_perp, INSTRUMENTS).price("BTC", "USDT") == D(51_000)
+    assert BookPrices(only_perp, INSTRUMENTS.values()).price("BTC", "USDT") == D(51_000)
     assert InstrumentId("b", "BTC/USDT:USDT") in INSTRUMENTS
+
+
+def test_prices_read_the_live_book_without_waiting_for_a_revaluation() -> None:
+    book = QuoteBook()
+    pf, _, _ = make(book)
+    assert pf.prices.price("ETH", "BTC") is None
+    book.update(quote(ETH, 2_500))
+    book.update(quote(SPOT, 50_000))
+    assert pf.prices.price("ETH", "BTC") == D("0.05")  # no revalue() in between
+    book.update(quote(SPOT, 40_000))
+    assert pf.prices.price("ETH", "BTC") == D("0.0625")
+
+
+def test_stable_equivalents_are_one_money_only_as_configured() -> None:
+    book = QuoteBook()
+    book.update(quote(INVERSE, 50_000))  # BTC quoted in USD only
+    default = BookPrices(book, INSTRUMENTS.values())
+    assert default.price("USDC", "USDT") == 1
+    assert default.price("BTC", "USDT") == D(50_000)  # the USD quote serves USDT
+    assert default.price("BTC", "USDC") == D(50_000)
+    separate = BookPrices(book, INSTRUMENTS.values(), StableEquivalents(()))
+    assert separate.price("USD", "USDT") is None
+    assert separate.price("BTC", "USDT") is None
+    assert separate.price("BTC", "USD") == D(50_000)
+    two = BookPrices(book, INSTRUMENTS.values(), StableEquivalents(("USDT", "USD")))
+    assert two.price("BTC", "USDT") == D(50_000)
+    assert two.price("USDC", "USDT") is None
+
+
+def test_gross_exposure_leaves_out_the_valuation_currency_and_its_equivalents() -> None:
+    book = QuoteBook()
+    book.update(quote(SPOT, 50_000))
+    pf, _, _ = make(book)
+    pf.load(
+        "a",
+        {
+            "USDT": Balance("USDT", D(1000)),
+            "USDC": Balance("USDC", D(500)),
+            "BTC": Balance("BTC", D(1)),
+        },
+        [],
+    )
+    pf.revalue(1)
+    assert pf.gross_exposure == D(50_000)
+    assert pf.last is not None and pf.last.equity["USDT"] == D(51_500)

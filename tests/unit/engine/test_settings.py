@@ -96,3 +96,13 @@ def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
 def test_arbdesk_home_isolates_every_folder(arbdesk_home: Path) -> None:
     for folder in (paths.data_dir(), paths.config_dir(), paths.log_dir()):
         assert folder.is_relative_to(arbdesk_home)
+
+
+def test_stable_equivalents_are_a_setting(tmp_path: Path) -> None:
+    assert load_settings().portfolio.stable_equivalents == ["USD", "USDT", "USDC"]
+    f = tmp_path / "s.toml"
+    f.write_text("[portfolio]\nstable_equivalents = []\n")
+    assert load_settings(f).portfolio.stable_equivalents == []
+    f.write_text('[portfolio]\nstable_equivalents = ["USDT", "USDT"]\n')
+    with pytest.raises(SettingsError, match=r"portfolio\.stable_equivalents.*at most once"):
+        load_settings(f)
