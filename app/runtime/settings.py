@@ -14,6 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from app.runtime.risk_settings import OmsSettings, RiskSettings
 from app.runtime.scanner_settings import ScannersSettings
 
+LIVE_REFUSED = (
+    'live trading needs a live venue, which this version does not have yet; use mode = "paper"'
+)
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -121,3 +125,12 @@ class Settings(_Section):
     risk: RiskSettings = RiskSettings()
     scanners: ScannersSettings = ScannersSettings()
     oms: OmsSettings = OmsSettings()
+
+    @field_validator("mode")
+    @classmethod
+    def _no_live_venue_yet(cls, value: str) -> str:
+        """``live`` only changed labels while simulated venues kept trading under a LIVE
+        banner: refused until a live venue exists (the live-trading work enables it)."""
+        if value == "live":
+            raise ValueError(LIVE_REFUSED)
+        return value

@@ -55,7 +55,8 @@ def validate(data: Mapping[str, Any], source: str) -> Settings:
             if err["type"] == "extra_forbidden":
                 lines.append(f"  {key}: unknown key")
             else:
-                lines.append(f"  {key} = {err.get('input')!r}: {err['msg']}")
+                message = err["msg"].removeprefix("Value error, ")  # pydantic's, for ours
+                lines.append(f"  {key} = {err.get('input')!r}: {message}")
         raise SettingsError("\n".join(lines)) from None
 
 

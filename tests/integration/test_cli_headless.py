@@ -119,6 +119,18 @@ def test_invalid_settings_file_stops_before_starting(arbdesk_home: Path, tmp_pat
     assert not (arbdesk_home / "data" / "arbdesk.sqlite").exists()
 
 
+def test_live_mode_is_refused_as_invalid_settings(arbdesk_home: Path, tmp_path: Path) -> None:
+    # mode = "live" only changed labels while simulated venues traded: refused until live venues
+    f = tmp_path / "s.toml"
+    f.write_text('mode = "live"\n')
+    for command in (["headless", "--settings", str(f)], ["keys", "--settings", str(f), "list"]):
+        result = arbdesk(*command, home=arbdesk_home)
+        assert result.returncode == exit_codes.BAD_SETTINGS, (command, result.stderr)
+        assert "live trading needs a live venue" in result.stderr
+        assert 'use mode = "paper"' in result.stderr
+    assert not (arbdesk_home / "data" / "arbdesk.sqlite").exists()
+
+
 @pytest.mark.parametrize("bad", [["--speed", "0"], ["--duration", "-1"], ["--file", "x.csv"]])
 def test_bad_arguments_are_usage_errors(arbdesk_home: Path, bad: list[str]) -> None:
     result = arbdesk("headless", *bad, home=arbdesk_home)

@@ -106,3 +106,16 @@ def test_stable_equivalents_are_a_setting(tmp_path: Path) -> None:
     f.write_text('[portfolio]\nstable_equivalents = ["USDT", "USDT"]\n')
     with pytest.raises(SettingsError, match=r"portfolio\.stable_equivalents.*at most once"):
         load_settings(f)
+
+
+def test_live_mode_is_refused_until_there_is_a_live_venue(tmp_path: Path) -> None:
+    f = tmp_path / "s.toml"
+    f.write_text('mode = "live"\n')
+    with pytest.raises(SettingsError) as err:
+        load_settings(f)
+    assert (
+        "mode = 'live': live trading needs a live venue, which this version does not have "
+        'yet; use mode = "paper"'
+    ) in str(err.value)
+    f.write_text('mode = "paper"\n')
+    assert load_settings(f).mode == "paper"
