@@ -184,11 +184,12 @@ class Bridge(QObject):
         """One frame: at most one flush (see the module's docstring)."""
         frame = self._frame
         self._frame = frame + 1
-        if frame % CHART_EVERY == 0:
+        due = flush_due(frame)
+        if due == "charts":
             self.flush_charts()
-        elif frame % TABLE_EVERY == TABLE_PHASE:
+        elif due == "tables":
             self.flush_tables()
-        elif frame % SNAPSHOT_EVERY == SNAPSHOT_PHASE:
+        elif due == "snapshot":
             self.flush_snapshot()
 
     def flush_tables(self) -> None:
@@ -282,3 +283,14 @@ class Bridge(QObject):
     def all_quotes(self) -> dict[tuple[str, str], Quote]:
         """The latest quote of every instrument seen so far."""
         return {**self._quotes_all, **self._quotes}
+
+
+def flush_due(frame: int) -> str | None:
+    """Which flush a frame of the frame clock runs: ``charts``, ``tables``, ``snapshot`` or none."""
+    if frame % CHART_EVERY == 0:
+        return "charts"
+    if frame % TABLE_EVERY == TABLE_PHASE:
+        return "tables"
+    if frame % SNAPSHOT_EVERY == SNAPSHOT_PHASE:
+        return "snapshot"
+    return None

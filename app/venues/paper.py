@@ -174,6 +174,11 @@ class PaperVenue:
         self._commit_staged()
         return dict(self._account.balances)
 
+    def verify_locks(self) -> dict[str, tuple[Decimal, Decimal]]:
+        """Assets whose running lock total differs from a fresh re-sum (empty: all agree); the
+        check behind the running totals' property test."""
+        return self._account.verify_locks()
+
     async def fetch_positions(self) -> list[Position]:
         self._require_connected()
         self._commit_staged()

@@ -104,17 +104,18 @@ async def test_reads_from_outside_commit_what_is_staged_first(tmp_path: Path) ->
 
 
 async def test_a_failed_commit_fails_the_operations_and_reports_nothing(tmp_path: Path) -> None:
-    store, venue, recorder = await started(tmp_path / "paper.sqlite")
+    path = tmp_path / "paper.sqlite"
+    store, venue, recorder = await started(path)
     reported_before = len(recorder.orders)
-
-    def broken(staged: object) -> None:
-        raise sqlite3.OperationalError("disk I/O error (injected)")
-
-    store._write = broken  # type: ignore[method-assign]
-    with pytest.raises(sqlite3.OperationalError):
+    with sqlite3.connect(path) as db:  # the file itself refuses the write (as a full disk would)
+        db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON paper_orders "
+            "BEGIN SELECT RAISE(ABORT, 'disk I/O error (injected)'); END"
+        )
+    with pytest.raises(sqlite3.DatabaseError, match="injected"):
         await venue.create_order(order("buy", "0.1", "95", cid="lost"))
     assert len(recorder.orders) == reported_before
-    store._db.close()
+    store.close()
 
 
 async def test_a_restart_finds_every_acknowledged_order(tmp_path: Path) -> None:

@@ -100,7 +100,7 @@ async def check(venue: PaperVenue, starting: dict[str, Decimal]) -> None:
     assert balances["USDT"].locked == buys
     assert balances["BTC"].locked == sells
     assert all(b.free >= 0 for b in balances.values())
-    assert venue._account.verify_locks() == {}  # running totals == a fresh re-sum
+    assert venue.verify_locks() == {}  # running totals == a fresh re-sum
     # Every order's filled quantity is the sum of its fills, never more than asked.
     filled: dict[str, Decimal] = {}
     for f in fills:
