@@ -68,7 +68,7 @@ async def _run(args: argparse.Namespace) -> int:
     except client.ControlError as exc:
         print(f"arbdesk: the running instance could not panic: {exc}", file=sys.stderr)
         return exit_codes.COULD_NOT_RUN
-    return _report({**result, "source": "instance"}, args.json)
+    return print_report({**result, "source": "instance"}, args.json)
 
 
 async def _offline(args: argparse.Namespace) -> int:
@@ -85,10 +85,11 @@ async def _offline(args: argparse.Namespace) -> int:
         return exit_codes.COULD_NOT_RUN
     result = panic_dict(done.report)
     result.update(source="offline", trading_state=done.trading_state, notes=list(done.notes))
-    return _report(result, args.json)
+    return print_report(result, args.json)
 
 
-def _report(result: dict[str, Any], as_json: bool) -> int:
+def print_report(result: dict[str, Any], as_json: bool) -> int:
+    """Print the panic report (text or one JSON line) and return its exit code."""
     print(json.dumps(result, sort_keys=True) if as_json else format_report(result))
     return exit_codes.CLEAN if result.get("clean") else exit_codes.NOT_CLEAN
 

@@ -92,7 +92,7 @@ async def _run(args: argparse.Namespace) -> int:
     except client.ControlError as exc:
         print(f"arbdesk: the running instance could not resume: {exc}", file=sys.stderr)
         return exit_codes.COULD_NOT_RUN
-    return _report({**result, "source": "instance"}, args.json)
+    return print_report({**result, "source": "instance"}, args.json)
 
 
 async def _offline(args: argparse.Namespace) -> int:
@@ -107,10 +107,13 @@ async def _offline(args: argparse.Namespace) -> int:
         print(f"arbdesk: the resume could not run: {exc}", file=sys.stderr)
         print("arbdesk: trading state unchanged; check `arbdesk status`", file=sys.stderr)
         return exit_codes.COULD_NOT_RUN
-    return _report({**resume_dict(done.report, done.trading_state), "source": "offline"}, args.json)
+    return print_report(
+        {**resume_dict(done.report, done.trading_state), "source": "offline"}, args.json
+    )
 
 
-def _report(result: dict[str, Any], as_json: bool) -> int:
+def print_report(result: dict[str, Any], as_json: bool) -> int:
+    """Print the outcome (text or one JSON line) and return its exit code."""
     print(json.dumps(result, sort_keys=True) if as_json else format_report(result))
     return exit_codes.RESUMED if result.get("resumed") is True else exit_codes.REFUSED
 

@@ -27,6 +27,11 @@ class RingBuffer:
     def __len__(self) -> int:
         return self._size
 
+    @property
+    def nbytes(self) -> int:
+        """Memory the buffer holds: fixed at construction, whatever is appended."""
+        return int(self._data.nbytes)
+
     def extend(self, rows: Array) -> None:
         """Append rows shaped ``(n, columns)``, dropping the oldest beyond capacity."""
         n = len(rows)

@@ -79,24 +79,32 @@ class Checker:
 
 
 @contextlib.asynccontextmanager
-async def accounts(
-    tmp_path: Path, *, vault: bool = True, locked: bool = False
-) -> AsyncIterator[tuple[AccountService, Checker]]:
-    """A service over a fresh store; with ``vault``, a vault that exists (``locked`` or not)."""
+async def opened(
+    tmp_path: Path, *, vault: bool = True
+) -> AsyncIterator[tuple[Store, CredentialStore]]:
+    """A fresh store and credential store; with ``vault``, a vault that exists."""
     store = Store(sqlite_url(tmp_path / "arbdesk.sqlite"))
     await store.open()
     credentials = CredentialStore(tmp_path, choice=BackendChoice.VAULT, vault_kdf=CHEAP)
     if vault:
         credentials.create_vault(PASSPHRASE)
-    checker = Checker()
-    service = AccountService(store, credentials, checker=checker)
     try:
-        yield service, checker
-        if locked:
-            credentials.lock()
+        yield store, credentials
     finally:
         await store.close()
         redaction.REGISTRY.clear()
+
+
+@contextlib.asynccontextmanager
+async def accounts(
+    tmp_path: Path, *, vault: bool = True, locked: bool = False
+) -> AsyncIterator[tuple[AccountService, Checker]]:
+    """A service over a fresh store; with ``vault``, a vault that exists (``locked`` or not)."""
+    async with opened(tmp_path, vault=vault) as (store, credentials):
+        checker = Checker()
+        yield AccountService(store, credentials, checker=checker), checker
+        if locked:
+            credentials.lock()
 
 
 async def shown(qtbot: QtBot, service: AccountService) -> AccountsDialog:
@@ -312,10 +320,11 @@ async def test_test_button_reports_on_the_stored_key(qtbot: QtBot, tmp_path: Pat
 
 
 async def test_a_locked_vault_is_unlocked_from_the_dialog(qtbot: QtBot, tmp_path: Path) -> None:
-    async with accounts(tmp_path) as (service, _):
+    async with opened(tmp_path) as (store, credentials):
+        service = AccountService(store, credentials, checker=Checker())
         await service.add(AccountSpec("binance", "main"), KEYS, check=False)
-        service.credentials.lock()
-        fresh = AccountService(service._store, service.credentials)
+        credentials.lock()
+        fresh = AccountService(store, credentials)
         dialog = await shown(qtbot, fresh)
         assert cells(dialog)[0][5] == "vault locked"
         assert dialog.unlock_button.isVisible()

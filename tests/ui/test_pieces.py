@@ -51,11 +51,11 @@ def test_ring_buffer_keeps_the_newest_as_one_contiguous_view() -> None:
 
 def test_a_million_points_fit_without_growing() -> None:
     ring = RingBuffer(1_000_000, 4)
-    before = ring._data.nbytes
+    before = ring.nbytes
     for start in range(0, 1_500_000, 100_000):
         rows = np.arange(start, start + 100_000, dtype=np.float64)
         ring.extend(np.stack([rows, rows, rows, rows], axis=1))
-    assert len(ring) == 1_000_000 and ring._data.nbytes == before
+    assert len(ring) == 1_000_000 and ring.nbytes == before
     t = ring.column(0)
     assert t[0] == 500_000 and t[-1] == 1_499_999 and bool((np.diff(t) > 0).all())
 

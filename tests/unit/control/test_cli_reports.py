@@ -37,7 +37,7 @@ def report(**venue: Any) -> dict[str, Any]:
 
 
 def test_a_clean_panic_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    assert panic._report(report(), as_json=False) == exit_codes.CLEAN
+    assert panic.print_report(report(), as_json=False) == exit_codes.CLEAN
     out = capsys.readouterr().out
     assert "sim-a: 2 canceled, clean" in out and "nothing is left open" in out
 
@@ -49,12 +49,12 @@ def test_what_remains_is_listed_and_exits_1(capsys: pytest.CaptureFixture[str]) 
         errors=["flatten BTC/USDT:USDT: no quote"],
     )
     left["notes"] = ["no quote for sim-a BTC/USDT:USDT within 5 s"]
-    assert panic._report(left, as_json=False) == exit_codes.NOT_CLEAN
+    assert panic.print_report(left, as_json=False) == exit_codes.NOT_CLEAN
     out = capsys.readouterr().out
     assert "NOT CLEAN" in out and "still open: c-7" in out
     assert "positions left: BTC/USDT:USDT 0.5" in out and "errors: flatten" in out
     assert "note: no quote for sim-a" in out
-    assert panic._report(left, as_json=True) == exit_codes.NOT_CLEAN
+    assert panic.print_report(left, as_json=True) == exit_codes.NOT_CLEAN
     assert json.loads(capsys.readouterr().out)["venues"]["sim-a"]["remaining_orders"] == ["c-7"]
 
 

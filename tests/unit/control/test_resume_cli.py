@@ -64,7 +64,7 @@ def test_declined_does_nothing(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_resumed_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    assert resume._report(outcome(), as_json=False) == exit_codes.RESUMED
+    assert resume.print_report(outcome(), as_json=False) == exit_codes.RESUMED
     out = capsys.readouterr().out
     assert out.splitlines() == [
         "Resumed by this shell: every venue agrees; trading is ACTIVE",
@@ -76,7 +76,7 @@ def test_resumed_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
 def test_refused_exits_1_and_lists_the_problems(capsys: pytest.CaptureFixture[str]) -> None:
     unresolved = "order X1 is OPEN in our journal but unknown to the venue"
     result = {**outcome(unresolved, state="HALTED"), "source": "instance", "pid": 42}
-    assert resume._report(result, as_json=False) == exit_codes.REFUSED
+    assert resume.print_report(result, as_json=False) == exit_codes.REFUSED
     out = capsys.readouterr().out
     assert (
         "NOT RESUMED by the running instance (pid 42): the venues do not agree; trading is HALTED"
@@ -86,6 +86,6 @@ def test_refused_exits_1_and_lists_the_problems(capsys: pytest.CaptureFixture[st
 
 
 def test_json_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    assert resume._report(outcome(), as_json=True) == exit_codes.RESUMED
+    assert resume.print_report(outcome(), as_json=True) == exit_codes.RESUMED
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1 and json.loads(lines[0])["resumed"] is True

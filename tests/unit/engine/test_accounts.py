@@ -249,9 +249,10 @@ async def test_update_refuses_a_new_venue_mode_or_taken_label(service: AccountSe
 async def test_a_failed_check_on_update_changes_nothing(
     store: Store, credentials: CredentialStore
 ) -> None:
-    service = AccountService(store, credentials, checker=FakeChecker(ok=True))
+    checker = FakeChecker(ok=True)
+    service = AccountService(store, credentials, checker=checker)
     await service.add(SPEC, KEYS)
-    service._checker = FakeChecker(ok=False)
+    checker.ok = False  # the exchange now refuses the key
     bad = KeyMaterial(Secret("WrongKey-0000000000-BAD"), Secret("wrong-secret-000"))
     outcome = await service.update("main", AccountSpec("binance", "renamed"), bad)
     assert not outcome.saved
@@ -283,13 +284,13 @@ async def test_remove_with_a_locked_vault_removes_nothing(
 
 
 async def test_test_uses_the_stored_key(
-    service: AccountService, checker: FakeChecker, credentials: CredentialStore
+    service: AccountService, checker: FakeChecker, store: Store, credentials: CredentialStore
 ) -> None:
     await service.add(AccountSpec("binance", "main", sandbox=True), KEYS, check=False)
     report = await service.test("main")
     assert report.ok and checker.calls[-1]["keys"] == KEYS and checker.calls[-1]["sandbox"]
     credentials.delete("main")
-    fresh = AccountService(service._store, credentials, checker=checker)
+    fresh = AccountService(store, credentials, checker=checker)
     with pytest.raises(NoKeys, match="no keys stored"):
         await fresh.test("main")
 
