@@ -73,8 +73,6 @@ orders = Table(
     Column("trace_id", String(64), nullable=True),
     Index(None, "status"),
     Index(None, "venue", "symbol"),
-    Index(None, "origin"),  # revision 0006: a bot's orders
-    Index(None, "trace_id"),  # revision 0006: the orders of one decision
 )
 
 fills = Table(

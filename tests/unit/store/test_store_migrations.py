@@ -161,5 +161,5 @@ def test_orders_indexes_exist_after_migration(db_url: str, name: str) -> None:
     migrate(db_url)
     engine = create_store_engine(db_url)
     indexes = {tuple(i["column_names"]) for i in inspect(engine).get_indexes(name)}
-    assert {("status",), ("venue", "symbol"), ("origin",), ("trace_id",)} <= indexes
+    assert {("status",), ("venue", "symbol")} <= indexes
     engine.dispose()

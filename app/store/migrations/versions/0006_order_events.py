@@ -1,5 +1,7 @@
-"""The order journal's events (every transition, append-only) and indexes on an order's origin
-and trace id.
+"""The order journal's events (every transition, append-only).
+
+(Indexes on an order's origin and trace id come with the bots, which query by them: each index is
+written on every journal write.)
 
 Revision ID: 0006
 Revises: 0005
@@ -37,12 +39,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_order_events"),
     )
     op.create_index("ix_order_events_client_order_id_id", "order_events", ["client_order_id", "id"])
-    op.create_index("ix_orders_origin", "orders", ["origin"])
-    op.create_index("ix_orders_trace_id", "orders", ["trace_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_orders_trace_id", table_name="orders")
-    op.drop_index("ix_orders_origin", table_name="orders")
     op.drop_index("ix_order_events_client_order_id_id", table_name="order_events")
     op.drop_table("order_events")
