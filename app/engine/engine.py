@@ -477,7 +477,7 @@ class Engine:
     def _guard_timer(self, name: str, callback: TimerCallback) -> TimerCallback:
         """Each timer's callback under the supervisor; the automatic halts and the revaluation
         they read are safety tasks (failing twice in a row halts trading)."""
-        return self._supervisor.guard_sync(f"timer:{name}", callback, safety=name in SAFETY_TIMERS)
+        return self._supervisor.guard(f"timer:{name}", callback, safety=name in SAFETY_TIMERS)
 
     async def _panic_quietly(self, reason: str, actor: str) -> None:
         await self.panic(reason, actor=actor)

@@ -34,7 +34,7 @@ from app.core.clock import Clock
 log = logging.getLogger(__name__)
 
 TimerCallback = Callable[[int], None]
-#: Wraps a timer's callback as it is added (``Supervisor.guard_sync``), given the timer's name.
+#: Wraps a timer's callback as it is added (``Supervisor.guard``), given the timer's name.
 Guard = Callable[[str, TimerCallback], TimerCallback]
 
 _NEVER = 2**63 - 1

@@ -4,8 +4,9 @@ Three shapes of work run under it:
 - ``run(name, factory)``: a long-lived coroutine (the feed, the control server, a stream). If it
   raises, it is restarted with backoff; it counts as healthy again once it has run for
   ``healthy_after_s`` without failing.
-- ``guard(name, tick)``: one step of a periodic job (revaluation, the automatic halts). A step that
-  raises is recorded, and the next step runs on schedule; a step that passes clears the count.
+- ``guard(name, tick)``: one step of a periodic job (a market timer: revaluation, the automatic
+  halts). A step that raises is recorded, and the next step runs on schedule; a step that passes
+  clears the count.
 - ``spawn(name, coro)``: a one-shot task (settling an order, reconciling a venue). Its failure is
   recorded; the task is released when it ends.
 
@@ -90,33 +91,10 @@ class Supervisor:
         return self._start(self._loop(name, factory, safety, restart), name)
 
     def guard(
-        self,
-        name: str,
-        tick: Callable[[], Awaitable[None] | None],
-        *,
-        safety: bool = False,
-    ) -> Callable[[], Awaitable[None]]:
-        """Wrap one step of a periodic job: a failure is recorded, never raised to the timer."""
-        self._health.setdefault(name, TaskHealth(name, "running", safety))
-
-        async def guarded() -> None:
-            try:
-                result = tick()
-                if result is not None:
-                    await result
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                await self._failed(name, exc, safety, trace_id=f"task:{name}")
-            else:
-                self._succeeded(name)
-
-        return guarded
-
-    def guard_sync(
         self, name: str, tick: Callable[[int], None], *, safety: bool = False
     ) -> Callable[[int], None]:
-        """``guard`` for a plain callback run inline (a market timer's, given the market time)."""
+        """Wrap one step of a periodic job, a plain callback run inline (a market timer's, given
+        the market time): a failure is recorded and alerted, never raised to the timer."""
         self._health.setdefault(name, TaskHealth(name, "running", safety))
 
         def guarded(now_ns: int) -> None:

@@ -56,14 +56,14 @@ async def test_a_guarded_tick_that_raises_once_does_not_stop_the_next_ticks() ->
     supervisor, alerts = make()
     runs: list[int] = []
 
-    def tick() -> None:
-        runs.append(1)
+    def tick(now_ns: int) -> None:
+        runs.append(now_ns)
         if len(runs) == 1:
             raise ValueError("bad valuation")
 
     guarded = supervisor.guard("halts", tick, safety=True)
-    for _ in range(3):
-        await guarded()  # never raises
+    for now in range(3):
+        guarded(now)  # never raises
     assert len(runs) == 3
     (health,) = supervisor.health()
     assert health.failures == 0 and health.state == "running"
@@ -74,13 +74,15 @@ async def test_a_safety_task_failing_twice_in_a_row_halts_trading() -> None:
     halts: list[str] = []
     supervisor, _ = make(halts)
 
-    def broken() -> None:
+    def broken(now_ns: int) -> None:
         raise ZeroDivisionError("no equity")
 
     guarded = supervisor.guard("halts", broken, safety=True)
-    await guarded()
+    guarded(1)
+    await asyncio.sleep(0)
     assert halts == []
-    await guarded()
+    guarded(2)
+    await eventually(lambda: len(halts) == 1, what="the halt")
     assert halts == ["safety task halts failed 2 times in a row: ZeroDivisionError: no equity"]
 
 
@@ -128,7 +130,7 @@ async def test_an_inline_timer_callback_failing_twice_halts_through_a_task() -> 
         calls.append(now_ns)
         raise KeyError("venue")
 
-    guarded = supervisor.guard_sync("halts", check_halts, safety=True)
+    guarded = supervisor.guard("halts", check_halts, safety=True)
     guarded(1)  # never raises: the quote path that ran it goes on
     guarded(2)
     await eventually(lambda: len(halts) == 1, what="the halt")
