@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from app.cli import exit_codes, settings_arg
-from app.control import client
+from app.cli.instance_first import instance_or_here
 from app.control.offline import REASON, panic_offline
 from app.control.protocol import panic_dict
 from app.runtime import paths
@@ -44,31 +44,14 @@ def main(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    try:
-        await client.request("ping", timeout=client.DEFAULT_TIMEOUT_S)
-    except client.NoInstance as exc:  # nobody answered within a second
-        print(f"arbdesk: no running instance ({exc}); panicking from here", file=sys.stderr)
-        return await _offline(args)
-    except client.ControlError as exc:
-        print(f"arbdesk: the running instance refused: {exc}", file=sys.stderr)
-        return exit_codes.COULD_NOT_RUN
-    try:
-        args_ = {"flatten": args.flatten, "reason": args.reason or ""}
-        result = await client.request("panic", args_, PANIC_ANSWER_TIMEOUT_S)
-    except client.NoAnswer as exc:
-        # it answered the ping: it is alive, and may still be cancelling
-        print(f"arbdesk: the running instance did not report: {exc}", file=sys.stderr)
-        print("arbdesk: it may still be working; check `arbdesk status`", file=sys.stderr)
-        return exit_codes.COULD_NOT_RUN
-    except client.NoInstance as exc:  # it went away between the two requests
-        print(
-            f"arbdesk: the running instance is gone ({exc}); panicking from here", file=sys.stderr
-        )
-        return await _offline(args)
-    except client.ControlError as exc:
-        print(f"arbdesk: the running instance could not panic: {exc}", file=sys.stderr)
-        return exit_codes.COULD_NOT_RUN
-    return print_report({**result, "source": "instance"}, args.json)
+    return await instance_or_here(
+        "panic",
+        {"flatten": args.flatten, "reason": args.reason or ""},
+        PANIC_ANSWER_TIMEOUT_S,
+        doing="panicking",
+        offline=lambda: _offline(args),
+        report=lambda result: print_report(result, args.json),
+    )
 
 
 async def _offline(args: argparse.Namespace) -> int:

@@ -20,8 +20,8 @@ import sys
 from typing import Any
 
 from app.cli import exit_codes, settings_arg
+from app.cli.instance_first import instance_or_here
 from app.cli.prompts import Aborted, Prompter
-from app.control import client
 from app.control.offline import resume_offline
 from app.control.protocol import resume_dict
 from app.runtime import paths
@@ -72,27 +72,14 @@ def confirmed(prompter: Prompter) -> bool:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    try:
-        await client.request("ping", timeout=client.DEFAULT_TIMEOUT_S)
-    except client.NoInstance as exc:  # nobody answered within a second
-        print(f"arbdesk: no running instance ({exc}); resuming from here", file=sys.stderr)
-        return await _offline(args)
-    except client.ControlError as exc:
-        print(f"arbdesk: the running instance refused: {exc}", file=sys.stderr)
-        return exit_codes.COULD_NOT_RUN
-    try:
-        result = await client.request("resume", {"confirm": True}, RESUME_ANSWER_TIMEOUT_S)
-    except client.NoAnswer as exc:
-        print(f"arbdesk: the running instance did not report: {exc}", file=sys.stderr)
-        print("arbdesk: it may still be reconciling; check `arbdesk status`", file=sys.stderr)
-        return exit_codes.COULD_NOT_RUN
-    except client.NoInstance as exc:  # it went away between the two requests
-        print(f"arbdesk: the running instance is gone ({exc}); resuming from here", file=sys.stderr)
-        return await _offline(args)
-    except client.ControlError as exc:
-        print(f"arbdesk: the running instance could not resume: {exc}", file=sys.stderr)
-        return exit_codes.COULD_NOT_RUN
-    return print_report({**result, "source": "instance"}, args.json)
+    return await instance_or_here(
+        "resume",
+        {"confirm": True},
+        RESUME_ANSWER_TIMEOUT_S,
+        doing="resuming",
+        offline=lambda: _offline(args),
+        report=lambda result: print_report(result, args.json),
+    )
 
 
 async def _offline(args: argparse.Namespace) -> int:
