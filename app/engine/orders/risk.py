@@ -1,8 +1,11 @@
 """The risk engine: the trading state, the pre-trade gate, and the automatic halts.
 
 The persisted state (ACTIVE / REDUCING / HALTED) is written to the store *before* anyone is told,
-so a crash right after a halt still starts halted. RECONCILING overlays it while the OMS compares
-records with venues. Every rejection names its rule and the numbers and is counted per rule.
+so a crash right after a halt still starts halted. RECONCILING overlays it, per venue, while the
+OMS compares that venue's records (``state_for``: orders to the other venues go on). Risk is a
+stage: each check gets a read-only view of the orders already out (the OMS's ledger) and holds
+no reference back to the OMS. Every rejection names its rule and the numbers and is counted per
+rule.
 """
 
 from __future__ import annotations
