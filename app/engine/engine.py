@@ -8,6 +8,10 @@ through the public calls below, so no caller can change an order, a limit or a b
 the service that owns it. The event bus is private too: ``subscribe`` is the one way in (the UI
 bridge is the window's only subscriber); nothing outside the engine publishes on it. Widgets and
 the control channel import this through ``app.engine.api`` only.
+
+Every task it starts (the feed, the market-clock timers' callbacks, the health loop, settling,
+reconciliation after a reconnect, an automatic halt) runs under one supervisor: a failure is
+logged with its trace id and alerted, and a safety task failing twice in a row halts trading.
 """
 
 from __future__ import annotations
