@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import numpy as np
@@ -12,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from app.core.instruments import Instrument
 from app.core.orders import OrderType, Side, TimeInForce
 from app.core.quotes import Quote
+from app.engine.api import EngineSnapshot, LoopLag, TaskHealth
 from app.ui import bridge as bridge_module
 from app.ui import format as fmt
 from app.ui.models.limits import LimitRow, LimitsModel, parse_value
@@ -201,3 +203,20 @@ def test_limit_usage_shows_counts_whole_and_amounts_with_decimals(qtbot: QtBot) 
         "360,702  (36%)"
     )
     assert usage.text(LimitRow("price_band_bps", 300, note="per order")) == "per order"
+
+
+def test_the_status_bar_shows_supervised_task_health(qtbot: QtBot) -> None:
+    bar = StatusToolbar("paper", ["sim-a"])
+    qtbot.addWidget(bar)
+    healthy = TaskHealth("feed", "running", False)
+    failed = TaskHealth(
+        "timer:halts", "failed", True, failures=1, last_error="KeyError: 'x'",
+        last_trace_id="task:timer:halts",
+    )  # fmt: skip
+    snap = EngineSnapshot("paper", True, (), (), (), None, (), LoopLag(1.0, 2.0, 3.0, 10), ())
+    bar.set_snapshot(replace(snap, tasks=(healthy,)))
+    assert "⚠" not in bar.lag.text()
+    assert "feed: running" in bar.lag.toolTip()
+    bar.set_snapshot(replace(snap, tasks=(healthy, failed)))
+    assert bar.lag.text().endswith("⚠ 1")
+    assert "timer:halts: failed, last error KeyError: 'x' [task:timer:halts]" in bar.lag.toolTip()
