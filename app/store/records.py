@@ -1,4 +1,4 @@
-"""Stored things that have no type in ``app.core``: accounts, audit entries, time series.
+"""Stored things that have no type in ``app.core``: accounts, audit entries, time series, bots.
 
 Orders, fills, positions and balances are stored as the core dataclasses themselves.
 """
@@ -77,3 +77,48 @@ class SpreadSample:
     bid_qty: float
     ask_qty: float
     id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BotRow:
+    """A bot as stored. ``params`` and ``state`` are plain JSON: money inside them is a decimal
+    string (a ``Decimal`` is written as one and read back as the string). ``status`` is
+    ``stopped``, ``running`` or ``paused``; ``state_version`` is the caller's, one more per save."""
+
+    id: str
+    kind: str
+    params: dict[str, Any]
+    status: str = "stopped"
+    state: dict[str, Any] = field(default_factory=dict)
+    state_version: int = 0
+    created_ns: int = 0
+    updated_ns: int = 0
+    last_event: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IntentRow:
+    """One step of a bot, stored before its orders leave: ``trace_id`` is ``<bot>:<cycle>:<step>``
+    (what its orders carry), ``status`` ``pending`` until the step is ``done`` or ``abandoned``.
+    ``plan`` and ``result`` are plain JSON, money as decimal strings."""
+
+    trace_id: str
+    bot_id: str
+    cycle: int
+    step: int
+    action: str
+    plan: dict[str, Any]
+    status: str = "pending"
+    result: dict[str, Any] | None = None
+    created_ns: int = 0
+    updated_ns: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateRow:
+    """A saved parameter set for bots of ``kind`` (plain JSON, money as decimal strings)."""
+
+    name: str
+    kind: str
+    params: dict[str, Any]
+    created_ns: int = 0

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Column,
     Double,
     Index,
+    Integer,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -73,6 +74,8 @@ orders = Table(
     Column("trace_id", String(64), nullable=True),
     Index(None, "status"),
     Index(None, "venue", "symbol"),
+    Index(None, "origin"),  # revision 0007: a bot's orders
+    Index(None, "trace_id"),  # revision 0007: a step's orders
 )
 
 fills = Table(
@@ -205,4 +208,51 @@ order_events = Table(
     Column("filled_qty", Money, nullable=False),
     Column("detail", Text, nullable=False),
     Index(None, "client_order_id", "id"),
+)
+
+# Revision 0007.
+
+#: A bot as configured and where it stands: ``params`` (its parameter model as plain JSON) and
+#: ``state`` (its state machine's dict), money inside both as decimal strings. ``state_version``
+#: goes up with every save, so a reader can tell two saves apart.
+bots = Table(
+    "bots",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("params", JsonText, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("state", JsonText, nullable=False),
+    Column("state_version", Integer, nullable=False),
+    Column("created_ns", Nanos, nullable=False),
+    Column("updated_ns", Nanos, nullable=False),
+    Column("last_event", String(500), nullable=False, server_default=""),
+)
+
+#: One step of a bot, persisted before its orders leave (the trace id ``<bot>:<cycle>:<step>``
+#: its orders carry): after a restart a step that has orders is never sent again.
+bot_intents = Table(
+    "bot_intents",
+    metadata,
+    Column("trace_id", String(64), primary_key=True),
+    Column("bot_id", String(64), nullable=False),
+    Column("cycle", Integer, nullable=False),
+    Column("step", Integer, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("plan", JsonText, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("result", JsonText, nullable=True),
+    Column("created_ns", Nanos, nullable=False),
+    Column("updated_ns", Nanos, nullable=False),
+    Index(None, "bot_id"),
+)
+
+#: Saved parameter sets a new bot can start from.
+bot_templates = Table(
+    "bot_templates",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("params", JsonText, nullable=False),
+    Column("created_ns", Nanos, nullable=False),
 )

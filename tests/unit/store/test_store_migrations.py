@@ -18,7 +18,9 @@ REV1_TABLES = {"accounts", "orders", "fills", "positions", "balances", "audit_lo
 REV2_TABLES = {"equity_snapshots", "spread_samples"}
 REV4_TABLES = {"opportunity_samples"}
 REV6_TABLES = {"order_events"}
-HEAD = "0006"  # the newest file in app/store/migrations/versions
+REV7_TABLES = {"bots", "bot_intents", "bot_templates"}
+HEAD_TABLES = REV1_TABLES | REV2_TABLES | REV4_TABLES | REV6_TABLES | REV7_TABLES
+HEAD = "0007"  # the newest file in app/store/migrations/versions
 
 
 def _tables(engine: Engine) -> set[str]:
@@ -40,7 +42,7 @@ def test_migrate_empty_file_database_to_head(db_url: str) -> None:
     engine = create_store_engine(db_url)
     try:
         assert current_revision(engine) == HEAD
-        assert _tables(engine) == REV1_TABLES | REV2_TABLES | REV4_TABLES | REV6_TABLES
+        assert _tables(engine) == HEAD_TABLES
         assert _diff(engine) == []
     finally:
         engine.dispose()
@@ -83,7 +85,7 @@ def test_upgrade_keeps_rows(db_url: str) -> None:
         conn.execute(text("INSERT INTO settings VALUES ('trading_state', '\"HALTED\"', 3)"))
     migrate(engine)
     assert current_revision(engine) == HEAD
-    assert _tables(engine) == REV1_TABLES | REV2_TABLES | REV4_TABLES | REV6_TABLES
+    assert _tables(engine) == HEAD_TABLES
     from app.store.repositories import get_setting, load_order
 
     with engine.connect() as conn:
@@ -136,7 +138,7 @@ def test_migrate_is_idempotent_and_downgrades(db_url: str) -> None:
     assert _tables(engine) == set()
     assert current_revision(engine) is None
     migrate(engine)
-    assert _tables(engine) == REV1_TABLES | REV2_TABLES | REV4_TABLES | REV6_TABLES
+    assert _tables(engine) == HEAD_TABLES
     engine.dispose()
 
 
@@ -161,5 +163,5 @@ def test_orders_indexes_exist_after_migration(db_url: str, name: str) -> None:
     migrate(db_url)
     engine = create_store_engine(db_url)
     indexes = {tuple(i["column_names"]) for i in inspect(engine).get_indexes(name)}
-    assert {("status",), ("venue", "symbol")} <= indexes
+    assert {("status",), ("venue", "symbol"), ("origin",), ("trace_id",)} <= indexes
     engine.dispose()
