@@ -72,6 +72,26 @@ class BalanceChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class FundingPaid:
+    """Funding settled on a perpetual position, as the venue reported it: an event of its own, so
+    that it can be attributed (a bot takes its share of the position) instead of being only a
+    change of the settle balance, which still arrives as ``BalanceChanged`` (do not add both).
+
+    ``amount`` is the exact change of the ``currency`` balance: > 0 received, < 0 paid.
+    ``position_qty`` is the signed position it was paid on, ``mark`` the price it was valued at.
+    """
+
+    venue: str
+    symbol: str
+    amount: Decimal
+    currency: str
+    rate: Decimal
+    position_qty: Decimal
+    mark: Decimal
+    ts_ns: int
+
+
+@dataclass(frozen=True, slots=True)
 class EquityUpdated:
     """Total equity per valuation currency, and PnL since the baseline."""
 

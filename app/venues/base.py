@@ -15,7 +15,7 @@ from typing import Protocol, runtime_checkable
 
 from app.core.accounting import Balance, Position
 from app.core.clock import Clock
-from app.core.events import VenueState
+from app.core.events import FundingPaid, VenueState
 from app.core.instruments import Instrument
 from app.core.orders import Fill, Order
 from app.core.quotes import Quote
@@ -34,6 +34,10 @@ class VenueListener(Protocol):
     def on_balance(self, venue: str, balance: Balance) -> None: ...
 
     def on_position(self, venue: str, position: Position) -> None: ...
+
+    def on_funding(self, payment: FundingPaid) -> None:
+        """Funding settled on a position; reported besides (not instead of) the balance change."""
+        ...
 
 
 @runtime_checkable

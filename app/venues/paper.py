@@ -10,9 +10,10 @@ and leave no trace; kills by time in force end as ``CANCELED`` with a reason.
 Orders and cancels are *staged* and committed at the end of the loop pass together with every
 other operation staged in that pass (group commit, ``paper_store.py``); the operation reports and
 answers only once that commit is done, so an acknowledged order is on disk, as before. Quotes,
-funding and resets still commit at once (with anything staged before them, in order). Reads from
-outside (open orders, one order, fills, balances, positions) first commit whatever is staged, so
-nothing the venue says is ever ahead of its own books on disk.
+funding and resets still commit at once (with anything staged before them, in order); a payment
+of funding is reported as a ``FundingPaid`` (its amount exactly the balance change) besides the
+balance. Reads from outside (open orders, one order, fills, balances, positions) first commit
+whatever is staged, so nothing the venue says is ever ahead of its own books on disk.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from decimal import Decimal
 
 from app.core.accounting import Balance, Position
 from app.core.clock import Clock
+from app.core.events import FundingPaid
 from app.core.instruments import Instrument, InstrumentKind
-from app.core.money import to_decimal
+from app.core.money import ZERO, to_decimal
 from app.core.orders import Fill, Order
 from app.core.quotes import Quote
 from app.venues.base import VenueListener
@@ -63,6 +65,7 @@ class PaperVenue:
         self._instruments = {inst.symbol: inst for inst in instruments}
         self._starting = {asset: Decimal(amount) for asset, amount in starting_balances.items()}
         self._store = store
+        self._clock = clock
         self._latency_s = latency_ms / 1000.0
         self._account = PaperAccount(name, Decimal(leverage))
         self._exchange = PaperExchange(name, self._instruments, self._account, clock)
@@ -203,14 +206,32 @@ class PaperVenue:
                 self._flush_quietly()
 
     def apply_funding(self, symbol: str, rate: float, mark: float) -> None:
-        """Funding of a perpetual position: notional at ``mark`` × ``rate``; longs pay if > 0."""
+        """Funding of a perpetual position: notional at ``mark`` × ``rate``; longs pay if > 0.
+
+        Saved, then reported as one ``FundingPaid`` (before the balance it moved), so the engine
+        can attribute it; nothing is reported when there is no position or the amount is zero.
+        """
         inst = self._instruments.get(symbol)
         if inst is None or inst.kind is not InstrumentKind.PERPETUAL:
             raise ValueError(f"{symbol} is not a perpetual on {self._name}")
         if mark <= 0:
             raise ValueError(f"funding needs a positive mark, got {mark} for {symbol}")
-        if self._account.pay_funding(inst, to_decimal(rate), to_decimal(mark)):
-            self._flush()
+        position = self._account.position(symbol)
+        qty = position.qty if position is not None else ZERO
+        rate_d, mark_d = to_decimal(rate), to_decimal(mark)
+        amount = self._account.pay_funding(inst, rate_d, mark_d)
+        if amount:
+            payment = FundingPaid(
+                self._name,
+                symbol,
+                amount,
+                inst.settle_currency,
+                rate_d,
+                qty,
+                mark_d,
+                self._clock.now_ns(),
+            )
+            self._flush(funding=payment)
 
     def reset(self) -> None:
         """Back to the starting balances: every open order canceled, every position gone.
@@ -261,9 +282,12 @@ class PaperVenue:
         replace_account: bool = False,
         meta: Mapping[str, str] | None = None,
         report: bool = True,
+        funding: FundingPaid | None = None,
     ) -> None:
         """Write the operation's changes now (with anything staged before), then report them."""
-        self._stage(replace_account=replace_account, meta=meta, report=report, wait=False)
+        self._stage(
+            replace_account=replace_account, meta=meta, report=report, wait=False, funding=funding
+        )
         self._store.commit()
 
     def _stage(
@@ -273,6 +297,7 @@ class PaperVenue:
         meta: Mapping[str, str] | None = None,
         report: bool = True,
         wait: bool = True,
+        funding: FundingPaid | None = None,
     ) -> asyncio.Future[None] | None:
         """Stage the operation's changes for the store's next commit; they are reported to the
         listener once committed. With ``wait``, returns a future done at that moment (None when
@@ -301,7 +326,7 @@ class PaperVenue:
 
         def done(exc: BaseException | None) -> None:
             if exc is None and listener is not None:
-                self._report(listener, changes, balances, positions)
+                self._report(listener, changes, balances, positions, funding)
             if future is not None and not future.done():
                 if exc is None:
                     future.set_result(None)
@@ -340,13 +365,17 @@ class PaperVenue:
         changes: Changes,
         balances: list[Balance],
         positions: list[Position],
+        funding: FundingPaid | None = None,
     ) -> None:
-        """Orders and fills in the order they happened, then balances, then positions."""
+        """Orders and fills in the order they happened, then funding (a cause, like a fill), then
+        balances, then positions."""
         for event in changes.events:
             if isinstance(event, Fill):
                 self._safely(listener.on_fill, event)
             else:
                 self._safely(listener.on_order, event)
+        if funding is not None:
+            self._safely(listener.on_funding, funding)
         for balance in balances:
             self._safely(listener.on_balance, self._name, balance)
         for position in positions:

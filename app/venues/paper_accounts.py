@@ -217,7 +217,9 @@ class PaperAccount:
     def pay_funding(self, inst: Instrument, rate: Decimal, mark: Decimal) -> Decimal:
         """Funding on the open position: longs pay shorts when the rate is positive.
 
-        Returns the signed change of the settle balance (negative: paid).
+        Returns the signed change of the settle balance (negative: paid): the new total less the
+        old, exactly, so it equals what the balance moved by even where the addition rounded (the
+        venue reports this number as the funding event's amount).
         """
         position = self.positions.get(inst.symbol)
         if position is None or position.qty == 0:
@@ -225,9 +227,10 @@ class PaperAccount:
         payment = inst.notional(position.qty, mark) * rate
         delta = -payment if position.qty > 0 else payment
         asset = inst.settle_currency
+        before = self.balances.get(asset)
         self.balances = apply_deltas(self.balances, {asset: delta})
         self.changed_assets.add(asset)
-        return delta
+        return _EXACT.subtract(self.balances[asset].total, before.total if before else ZERO)
 
     def reducible(self, inst: Instrument, side: Side) -> Decimal:
         """How much of the position an order on ``side`` would close."""

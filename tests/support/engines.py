@@ -47,6 +47,7 @@ class ManualFeed:
         self._sink: QuoteSink | None = None
         self._status: StatusSink | None = None
         self._closed = asyncio.Event()
+        self._funding: dict[tuple[str, str], float] = {}
 
     def instruments(self) -> Sequence[Instrument]:
         return self._instruments
@@ -55,7 +56,14 @@ class ManualFeed:
         return self._venues
 
     def funding_rate(self, venue: str, symbol: str) -> float | None:
-        return None
+        return self._funding.get((venue, symbol))
+
+    def set_funding_rate(self, venue: str, symbol: str, rate: float | None) -> None:
+        """The rate paid at the next funding time (None: unknown, nothing is paid)."""
+        if rate is None:
+            self._funding.pop((venue, symbol), None)
+        else:
+            self._funding[(venue, symbol)] = rate
 
     @property
     def running(self) -> bool:

@@ -53,12 +53,13 @@ from collections.abc import Awaitable, Sequence
 from enum import StrEnum
 
 from app.core.accounting import Balance, Position
+from app.core.events import FundingPaid
 from app.core.instruments import Instrument
 from app.core.orders import Fill, Order
 from app.venues.base import Venue, VenueListener
 from app.venues.errors import AmbiguousOutcome, OrderNotFound, OrderRejected, TransientError
 
-Report = Order | Fill | tuple[str, Balance] | tuple[str, Position]
+Report = Order | Fill | FundingPaid | tuple[str, Balance] | tuple[str, Position]
 
 
 class Fault(StrEnum):
@@ -287,6 +288,9 @@ class FaultyVenue:
     def on_position(self, venue: str, position: Position) -> None:
         self._report((venue, position))
 
+    def on_funding(self, payment: FundingPaid) -> None:
+        self._report(payment)
+
     # -- internals -----------------------------------------------------------------------------
 
     async def _quietly(self, call: Awaitable[object]) -> None:
@@ -313,6 +317,8 @@ class FaultyVenue:
             listener.on_order(report)
         elif isinstance(report, Fill):
             listener.on_fill(report)
+        elif isinstance(report, FundingPaid):
+            listener.on_funding(report)
         elif isinstance(report[1], Balance):
             listener.on_balance(report[0], report[1])
         else:

@@ -52,6 +52,7 @@ from app.core.events import (
     AlertLevel,
     BalanceChanged,
     FillReceived,
+    FundingPaid,
     OrderAnomaly,
     OrderUpdated,
     PositionChanged,
@@ -589,6 +590,21 @@ class OrderManager:
     def on_position(self, venue: str, position: Position) -> None:
         self._writes.position(venue, position)
         self._bus.publish(PositionChanged(venue, position))
+
+    def on_funding(self, payment: FundingPaid) -> None:
+        """Published for attribution (bots); not stored: the balance it moved arrives and is
+        stored through ``on_balance``, which is what the portfolio counts."""
+        log.info(
+            "funding %s %s on %s %s: rate %s on position %s at mark %s",
+            payment.amount,
+            payment.currency,
+            payment.venue,
+            payment.symbol,
+            payment.rate,
+            payment.position_qty,
+            payment.mark,
+        )
+        self._bus.publish(payment)
 
     # -- writes after the journal --------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from app.core.accounting import Balance, Position
+from app.core.events import FundingPaid
 from app.core.instruments import Instrument, InstrumentKind
 from app.core.orders import Fill, Order, OrderType, Side, TimeInForce
 from app.core.quotes import Quote
@@ -42,6 +43,7 @@ class Recorder:
         self.fills: list[Fill] = []
         self.balances: list[tuple[str, Balance]] = []
         self.positions: list[tuple[str, Position]] = []
+        self.fundings: list[FundingPaid] = []
         self.log: list[object] = []
 
     def on_order(self, order: Order) -> None:
@@ -60,9 +62,14 @@ class Recorder:
         self.positions.append((venue, position))
         self.log.append(position)
 
+    def on_funding(self, payment: FundingPaid) -> None:
+        self.fundings.append(payment)
+        self.log.append(payment)
+
     def clear(self) -> None:
-        for kept in (self.orders, self.fills, self.balances, self.positions, self.log):
+        for kept in (self.orders, self.fills, self.balances, self.positions, self.fundings):
             kept.clear()
+        self.log.clear()
 
     def states(self, client_order_id: str) -> list[str]:
         return [o.status.value for o in self.orders if o.client_order_id == client_order_id]
