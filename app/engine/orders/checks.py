@@ -2,6 +2,15 @@
 
 A check reads only what it is given in ``RiskInputs``; nothing here changes state, so the same
 checks serve both the real gate and the order ticket's preview.
+
+Per bot (origin ``bot:<id>``): a per-order limit (quote age, price band, order notional) is the
+bot's, its override replacing the global value. A usage limit is checked twice, and the order
+must pass both: the bot's limit on the bot's own usage, and the global limit on the account's.
+The bot's own usage is what the order path knows of it, its open orders: their count (overall
+and on the instrument), their net quantity on the instrument (``max_position_notional``: the
+position they would make with this order) and their notional (``max_gross_exposure``). Positions
+and exposure already filled are the account's (the portfolio's); a bot's filled position is its
+own ledger's business, above the order path. Order rate and duplicates: ``RiskEngine.check``.
 """
 
 from __future__ import annotations
@@ -20,11 +29,22 @@ from app.runtime.risk_settings import RiskLimits
 
 
 @dataclass(frozen=True, slots=True)
+class BotUsage:
+    """A bot's own usage, as far as the order path knows it: its open orders."""
+
+    open_orders: int
+    open_orders_instrument: int  # on the request's instrument, as is open_qty
+    open_qty: Decimal  # net quantity, buys +
+    gross: Decimal | None  # notional in the valuation currency; None: a currency has no price
+
+
+@dataclass(frozen=True, slots=True)
 class RiskInputs:
     """What the checks need to know about the world for one request."""
 
     request: OrderRequest
-    limits: RiskLimits
+    limits: RiskLimits  # the origin's: the global ones with a bot's override over them
+    account_limits: RiskLimits  # the global ones, for the account's usage
     state: TradingState
     instrument: Instrument | None
     quote: Quote | None
@@ -33,10 +53,11 @@ class RiskInputs:
     position: Position | None
     balances: Mapping[str, Balance]
     gross_exposure: Decimal
-    open_orders: int
+    open_orders: int  # account-wide, as the two below
     open_orders_instrument: int
     reserved: Mapping[str, Decimal]  # held by our orders in flight (sent, not yet acknowledged)
     leverage: Decimal  # derivative margin is estimated at this; the venue may still refuse
+    own: BotUsage | None = None  # a bot's own usage; None for any other origin
 
 
 Check = Callable[[RiskInputs], str | None]
@@ -163,9 +184,17 @@ def max_position_notional(i: RiskInputs) -> str | None:
         current = held.total if held else ZERO
     after = abs(current + signed)
     notional = inst.notional_quote(after, price) * i.to_valuation
-    limit = i.limits.max_position_notional
+    limit = i.account_limits.max_position_notional
     if notional > limit:
         return f"position would be {notional:,.2f} notional (limit {limit:,})"
+    if i.own is not None:
+        own = inst.notional_quote(abs(i.own.open_qty + signed), price) * i.to_valuation
+        limit = i.limits.max_position_notional
+        if own > limit:
+            return (
+                f"{r.origin}'s open orders on {r.symbol} would make {own:,.2f} notional "
+                f"(limit {limit:,})"
+            )
     return None
 
 
@@ -174,17 +203,35 @@ def max_gross_exposure(i: RiskInputs) -> str | None:
     if notional is None or _reduces(i):
         return None
     after = i.gross_exposure + notional
-    if after > i.limits.max_gross_exposure:
-        return f"gross exposure would be {after:,.2f} (limit {i.limits.max_gross_exposure:,})"
+    limit = i.account_limits.max_gross_exposure
+    if after > limit:
+        return f"gross exposure would be {after:,.2f} (limit {limit:,})"
+    if i.own is not None:
+        origin = i.request.origin
+        if i.own.gross is None:
+            return f"{origin}'s open orders cannot be valued (no price for a quote currency)"
+        own = i.own.gross + notional
+        limit = i.limits.max_gross_exposure
+        if own > limit:
+            return f"{origin}'s open orders would be {own:,.2f} notional (limit {limit:,})"
     return None
 
 
 def max_open_orders(i: RiskInputs) -> str | None:
-    if i.open_orders >= i.limits.max_open_orders:
-        return f"{i.open_orders} orders open (limit {i.limits.max_open_orders})"
-    per = i.limits.max_open_orders_per_instrument
+    r = i.request
+    if i.own is not None:
+        own, most = i.own.open_orders, i.limits.max_open_orders
+        if own >= most:
+            return f"{own} orders of {r.origin} open (limit {most})"
+        own, most = i.own.open_orders_instrument, i.limits.max_open_orders_per_instrument
+        if own >= most:
+            return f"{own} orders of {r.origin} open on {r.symbol} (limit {most})"
+    limits = i.account_limits
+    if i.open_orders >= limits.max_open_orders:
+        return f"{i.open_orders} orders open (limit {limits.max_open_orders})"
+    per = limits.max_open_orders_per_instrument
     if i.open_orders_instrument >= per:
-        return f"{i.open_orders_instrument} orders open on {i.request.symbol} (limit {per})"
+        return f"{i.open_orders_instrument} orders open on {r.symbol} (limit {per})"
     return None
 
 

@@ -30,7 +30,7 @@ from app.core.trading_state import TradingState
 from app.engine.audit import AuditLog
 from app.engine.health import VenueHealth
 from app.engine.market_scope import MarketScope
-from app.engine.orders.checks import CHECKS, ESSENTIAL_CHECKS, RiskInputs, worst_price
+from app.engine.orders.checks import CHECKS, ESSENTIAL_CHECKS, BotUsage, RiskInputs, worst_price
 from app.engine.portfolio import Portfolio, Valuation
 from app.runtime.risk_settings import RiskLimits, RiskSettings
 from app.store import repositories as repo
@@ -60,11 +60,20 @@ class CheckResult:
 
 
 class OpenOrders(Protocol):
-    """What the OMS tells risk about orders already out."""
+    """What the OMS tells risk about orders already out: account-wide, or of one ``origin``
+    (``bot:<id>``), every read O(1)."""
 
-    def open_count(self) -> int: ...
+    def open_count(self, origin: str | None = None) -> int: ...
 
-    def open_count_for(self, venue: str, symbol: str) -> int: ...
+    def open_count_for(self, venue: str, symbol: str, origin: str | None = None) -> int: ...
+
+    def open_qty_for(self, origin: str, venue: str, symbol: str) -> Decimal:
+        """Net quantity of the origin's open orders on the instrument (buys +, sells -)."""
+        ...
+
+    def open_notional(self, origin: str) -> Mapping[str, Decimal]:
+        """Quantity x limit price of the origin's open orders, per quote currency."""
+        ...
 
     def in_flight(self, venue: str) -> Mapping[str, Decimal]: ...
 
@@ -74,17 +83,30 @@ class OpenOrders(Protocol):
 class NoOrders:
     """The view when no order is out (a preview with no OMS, tests of the checks alone)."""
 
-    def open_count(self) -> int:
+    def open_count(self, origin: str | None = None) -> int:
         return 0
 
-    def open_count_for(self, venue: str, symbol: str) -> int:
+    def open_count_for(self, venue: str, symbol: str, origin: str | None = None) -> int:
         return 0
+
+    def open_qty_for(self, origin: str, venue: str, symbol: str) -> Decimal:
+        return ZERO
+
+    def open_notional(self, origin: str) -> Mapping[str, Decimal]:
+        return {}
 
     def in_flight(self, venue: str) -> Mapping[str, Decimal]:
         return {}
 
     def venues_with_open_orders(self) -> set[str]:
         return set()
+
+
+_ONE = Decimal(1)
+
+
+def _order_bucket(limits: RiskLimits, now: int) -> TokenBucket:
+    return TokenBucket(limits.order_rate_per_s, limits.order_burst, now)
 
 
 class RiskEngine:
@@ -116,9 +138,10 @@ class RiskEngine:
         self._halting = False  # the kill switch pulled, HALTED not yet persisted
         self.rejections: Counter[str] = Counter()
         self._recent_rejections: deque[int] = deque()
-        self._order_buckets: dict[str, TokenBucket] = {}
+        self._order_buckets: dict[str, TokenBucket] = {}  # per venue: the account's rate
+        self._bot_buckets: dict[tuple[str, str], TokenBucket] = {}  # per (venue, bot origin)
         self._cancel_buckets: dict[str, TokenBucket] = {}
-        self._recent_orders: dict[tuple[str, str, str, Decimal, Decimal | None], int] = {}
+        self._recent_orders: dict[tuple[str, str, str, Decimal, Decimal | None, str], int] = {}
         self._limits_cache: dict[str, RiskLimits] = {}
         self._down_since: dict[str, int] = {}
         self._day: tuple[str, Decimal] | None = None
@@ -214,6 +237,7 @@ class RiskEngine:
         self.settings = self.settings.model_copy(update={"limits": limits})
         self._limits_cache.clear()
         self._order_buckets.clear()
+        self._bot_buckets.clear()
         self._cancel_buckets.clear()
         self._audit.record("user", "risk_limits", {k: str(v) for k, v in changes.items()})
         log.warning("risk limits changed: %s", ", ".join(f"{k}={v}" for k, v in changes.items()))
@@ -233,19 +257,28 @@ class RiskEngine:
         return limits
 
     def _inputs(self, request: OrderRequest, orders: OpenOrders, now_ns: int) -> RiskInputs:
-        venue, symbol = request.venue, request.symbol
+        venue, symbol, origin = request.venue, request.symbol, request.origin
         inst = self._instruments.get(InstrumentId(venue, symbol))
         prices = self._portfolio.prices
         to_val = None
         if inst is not None:
             to_val = (
-                Decimal(1)
+                _ONE
                 if inst.quote == self._portfolio.currencies[0]
                 else (prices.price(inst.quote, self._portfolio.currencies[0]) if prices else None)
             )
+        own = None
+        if origin.startswith("bot:"):
+            own = BotUsage(
+                orders.open_count(origin),
+                orders.open_count_for(venue, symbol, origin),
+                orders.open_qty_for(origin, venue, symbol),
+                self._valued(orders.open_notional(origin)),
+            )
         return RiskInputs(
             request=request,
-            limits=self.limits_for(request.origin),
+            limits=self.limits_for(origin),
+            account_limits=self.settings.limits,
             state=self.state_for(venue),
             instrument=inst,
             quote=self._book.get(venue, symbol),
@@ -258,11 +291,36 @@ class RiskEngine:
             open_orders_instrument=orders.open_count_for(venue, symbol),
             reserved=orders.in_flight(venue),
             leverage=self._leverage,
+            own=own,
         )
+
+    def _valued(self, amounts: Mapping[str, Decimal]) -> Decimal | None:
+        """``amounts`` per currency as one amount in the valuation currency (None: a currency
+        with a non-zero amount has no price)."""
+        valuation = self._portfolio.currencies[0]
+        prices = self._portfolio.prices
+        total = ZERO
+        for currency, amount in amounts.items():
+            if not amount:
+                continue
+            if currency == valuation:
+                total += amount
+                continue
+            rate = prices.price(currency, valuation) if prices else None
+            if rate is None:
+                return None
+            total += amount * rate
+        return total
 
     def check(self, request: OrderRequest, orders: OpenOrders) -> Rejection | None:
         """The gate every order passes; a passing order takes a token of its venue's rate.
         ``orders`` is a read-only view of the orders already out (the OMS's).
+
+        A bot's order (origin ``bot:<id>``) also takes a token of its own bucket on that venue,
+        at the bot's rate (its ``per_bot`` override): one bot's rate no longer throttles the
+        others, and the venue's bucket, at the global rate, still bounds them all. Both tokens
+        or neither. The duplicate-order key includes the origin: two bots may send the same
+        order. Per-bot usage limits: ``checks``.
 
         The kill switch's own reduce-only orders pass only the essential checks: a limit meant
         to cap new risk must never keep a position from being closed.
@@ -279,7 +337,8 @@ class RiskEngine:
             message = check(inputs)
             if message is not None:
                 return self._reject(request, rule, message, now)
-        key = (request.venue, request.symbol, request.side.value, request.quantity, request.price)
+        venue, origin = request.venue, request.origin
+        key = (venue, request.symbol, request.side.value, request.quantity, request.price, origin)
         window = inputs.limits.duplicate_window_ms * 1_000_000
         last = self._recent_orders.get(key)
         if window and last is not None and now - last < window:
@@ -290,12 +349,21 @@ class RiskEngine:
                 f"same order {ms:.0f} ms ago (window {inputs.limits.duplicate_window_ms} ms)",
                 now,
             )
-        bucket = self._bucket(self._order_buckets, request.venue, inputs.limits, now, cancel=False)
-        if not bucket.try_take(now):
-            rate = inputs.limits.order_rate_per_s
-            return self._reject(
-                request, "order_rate", f"over {rate:g} orders/s on {request.venue}", now
-            )
+        bot_bucket = None
+        if inputs.own is not None:
+            bot_bucket = self._bot_buckets.get((venue, origin))
+            if bot_bucket is None:
+                bot_bucket = self._bot_buckets[(venue, origin)] = _order_bucket(inputs.limits, now)
+            if bot_bucket.available(now) < 1.0:
+                rate = inputs.limits.order_rate_per_s
+                message = f"over {rate:g} orders/s on {venue} for {origin}"
+                return self._reject(request, "order_rate", message, now)
+        limits = self.settings.limits
+        if not self._bucket(self._order_buckets, venue, limits, now, cancel=False).try_take(now):
+            rate = limits.order_rate_per_s
+            return self._reject(request, "order_rate", f"over {rate:g} orders/s on {venue}", now)
+        if bot_bucket is not None:
+            bot_bucket.try_take(now)  # it has the token: seen above at the same instant
         if window:
             self._recent_orders[key] = now
             if len(self._recent_orders) > 4096:

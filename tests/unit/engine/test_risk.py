@@ -185,3 +185,118 @@ async def test_preview_counts_nothing(make_engine: MakeEngine) -> None:
     assert not results["price_band"].passed and "bps from mid" in results["price_band"].message
     assert results["trading_state"].passed
     assert engine.risk_stats() == {}
+
+
+# -- per bot: its own rate, its own orders, its own duplicates ----------------------------------
+
+
+async def test_two_bots_with_different_rates_do_not_throttle_each_other(
+    make_engine: MakeEngine,
+) -> None:
+    engine, _ = await make_engine(
+        risk={"per_bot": {"slow": {"order_rate_per_s": 1, "order_burst": 1}}}
+    )
+    await engine.submit_order(buy(price="49900", origin="bot:slow"))
+    text = await refused(engine, buy(price="49800", origin="bot:slow"))
+    assert text == "order_rate|over 1 orders/s on sim-a for bot:slow"
+    for n in range(5):  # the market clock stands still: no token comes back meanwhile
+        await engine.submit_order(buy(price=str(49_800 - 10 * n), origin="bot:fast"))
+    await engine.submit_order(buy(price="49700"))
+    await engine.submit_order(buy(venue="sim-b", price="49900", origin="bot:slow"))
+
+
+async def test_the_account_rate_still_bounds_every_bot_and_takes_both_tokens_or_neither(
+    make_engine: MakeEngine,
+) -> None:
+    engine, feed = await make_engine(
+        risk={
+            "limits": {"order_rate_per_s": 1, "order_burst": 1},
+            # two tokens at once, then hardly any: a token lost to a refusal would show
+            "per_bot": {"fast": {"order_rate_per_s": 0.001, "order_burst": 2}},
+        }
+    )
+    await engine.submit_order(buy(price="49900", origin="bot:fast"))
+    for origin in ("bot:fast", "bot:other", "manual"):
+        text = await refused(engine, buy(price="49800", origin=origin))
+        assert text == "order_rate|over 1 orders/s on sim-a"
+    feed.advance(1.1)  # the venue's bucket has one token again
+    feed.push("sim-a", "BTC/USDT", 50_000.0, 50_001.0)
+    await engine.submit_order(buy(price="49800", origin="bot:fast"))  # the bot's second token
+    feed.advance(1.1)
+    feed.push("sim-a", "BTC/USDT", 50_000.0, 50_001.0)
+    text = await refused(engine, buy(price="49700", origin="bot:fast"))
+    assert text == "order_rate|over 0.001 orders/s on sim-a for bot:fast"
+    await engine.submit_order(buy(price="49700", origin="bot:other"))
+
+
+async def test_a_bots_open_order_limits_count_its_own_orders(make_engine: MakeEngine) -> None:
+    engine, _ = await make_engine(
+        risk={
+            "limits": {"max_open_orders": 5, "max_open_orders_per_instrument": 3},
+            "per_bot": {"grid": {"max_open_orders": 2, "max_open_orders_per_instrument": 1}},
+        }
+    )
+    await engine.submit_order(buy(price="49900"))
+    await engine.submit_order(buy(price="49800"))
+    # two orders open in the account, none of the bot's: its limit of 2 is not reached
+    first = await engine.submit_order(buy(price="49700", origin="bot:grid"))
+    text = await refused(engine, buy(price="49600", origin="bot:grid"))
+    assert text == "max_open_orders|1 orders of bot:grid open on BTC/USDT (limit 1)"
+    await engine.submit_order(buy(symbol="ETH/USDT", price="2990", origin="bot:grid"))
+    text = await refused(engine, buy(venue="sim-b", price="49900", origin="bot:grid"))
+    assert text == "max_open_orders|2 orders of bot:grid open (limit 2)"
+    # the global limits still hold for the account: 3 on BTC/USDT, 4 of 5 in all
+    text = await refused(engine, buy(price="49500", origin="bot:other"))
+    assert text == "max_open_orders|3 orders open on BTC/USDT (limit 3)"
+    await engine.submit_order(buy(venue="sim-b", price="49900", origin="bot:other"))
+    text = await refused(engine, buy(venue="sim-b", price="49800", origin="bot:other"))
+    assert text == "max_open_orders|5 orders open (limit 5)"
+    # a closed order no longer counts for its bot
+    await engine.cancel_order(first.client_order_id)
+    await engine.cancel_order(engine.open_orders("sim-b")[0].client_order_id)
+    await engine.submit_order(buy(price="49600", origin="bot:grid"))
+
+
+async def test_the_same_order_from_two_origins_is_not_a_duplicate(
+    make_engine: MakeEngine,
+) -> None:
+    engine, _ = await make_engine()
+    await engine.submit_order(buy(origin="bot:a"))
+    await engine.submit_order(buy(origin="bot:b"))
+    await engine.submit_order(buy())
+    assert (await refused(engine, buy(origin="bot:a"))).startswith("duplicate_order|same order 0")
+    assert (await refused(engine, buy())).startswith("duplicate_order|")
+
+
+async def test_a_bots_notional_limits_count_its_own_open_orders(make_engine: MakeEngine) -> None:
+    engine, _ = await make_engine(
+        risk={"per_bot": {"grid": {"max_position_notional": 1000, "max_gross_exposure": 1200}}}
+    )
+    # the account holds 1 BTC (~50,000): the bot's position limit is on its own orders
+    await engine.submit_order(buy(price="49900", origin="bot:grid"))  # 499
+    await engine.submit_order(buy(price="49800", origin="bot:grid"))  # 0.02 BTC: 996
+    text = await refused(engine, buy(price="49700", origin="bot:grid"))
+    assert text == (
+        "max_position_notional|bot:grid's open orders on BTC/USDT would make 1,491.00 notional"
+        " (limit 1,000)"
+    )
+    text = await refused(engine, buy(symbol="ETH/USDT", qty="0.1", price="2990", origin="bot:grid"))
+    assert (
+        text == "max_gross_exposure|bot:grid's open orders would be 1,296.00 notional (limit 1,200)"
+    )
+    await engine.submit_order(buy(price="49700", origin="bot:other"))  # not the bot's limit
+    # a sell of what the account holds reduces exposure: not capped
+    await engine.submit_order(buy(side=Side.SELL, price="50100", origin="bot:grid"))
+
+
+async def test_a_bots_looser_limit_does_not_lift_the_global_one(make_engine: MakeEngine) -> None:
+    engine, _ = await make_engine(
+        risk={
+            "limits": {"max_position_notional": 60_000},
+            "per_bot": {"big": {"max_position_notional": 1_000_000}},
+        }
+    )
+    # 1 BTC held at ~50k: 0.3 more would make a 65k position in the account
+    text = await refused(engine, buy(qty="0.3", origin="bot:big"))
+    assert text.startswith("max_position_notional|position would be 64,870.00 notional")
+    await engine.submit_order(buy(qty="0.1", origin="bot:big"))
