@@ -141,7 +141,7 @@ class RiskEngine:
         self._order_buckets: dict[str, TokenBucket] = {}  # per venue: the account's rate
         self._bot_buckets: dict[tuple[str, str], TokenBucket] = {}  # per (venue, bot origin)
         self._cancel_buckets: dict[str, TokenBucket] = {}
-        self._recent_orders: dict[tuple[str, str, str, Decimal, Decimal | None, str], int] = {}
+        self._recent_orders: dict[tuple[str, str, str, Decimal, Decimal | None, str, str], int] = {}
         self._limits_cache: dict[str, RiskLimits] = {}
         self._down_since: dict[str, int] = {}
         self._day: tuple[str, Decimal] | None = None
@@ -338,7 +338,17 @@ class RiskEngine:
             if message is not None:
                 return self._reject(request, rule, message, now)
         venue, origin = request.venue, request.origin
-        key = (venue, request.symbol, request.side.value, request.quantity, request.price, origin)
+        # a bot's steps are deliberate and distinct (its trace id): only a repeat within one
+        # step, or a manual double-click, is a duplicate
+        key = (
+            venue,
+            request.symbol,
+            request.side.value,
+            request.quantity,
+            request.price,
+            origin,
+            request.trace_id,
+        )
         window = inputs.limits.duplicate_window_ms * 1_000_000
         last = self._recent_orders.get(key)
         if window and last is not None and now - last < window:

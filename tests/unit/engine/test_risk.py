@@ -268,6 +268,17 @@ async def test_the_same_order_from_two_origins_is_not_a_duplicate(
     assert (await refused(engine, buy())).startswith("duplicate_order|")
 
 
+
+async def test_two_steps_of_a_bot_are_not_duplicates_but_a_repeat_within_a_step_is(
+    make_engine: MakeEngine,
+) -> None:
+    """A bot's add at the same price as its opening is a new step (a new trace id)."""
+    engine, _ = await make_engine()
+    await engine.submit_order(buy(origin="bot:a", trace_id="a:1:1"))
+    await engine.submit_order(buy(origin="bot:a", trace_id="a:1:2"))
+    text = await refused(engine, buy(origin="bot:a", trace_id="a:1:2"))
+    assert text.startswith("duplicate_order|same order 0")
+
 async def test_a_bots_notional_limits_count_its_own_open_orders(make_engine: MakeEngine) -> None:
     engine, _ = await make_engine(
         risk={"per_bot": {"grid": {"max_position_notional": 1000, "max_gross_exposure": 1200}}}
