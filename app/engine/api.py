@@ -46,6 +46,9 @@ from app.engine.accounts import (
     WrongPassphrase,
     check_new_passphrase,
 )
+from app.engine.bots.manager import BotError
+from app.engine.bots.model import BotPnl, BotStatus, BotUpdated, BotView, CycleRecord
+from app.engine.bots.params import BotParams
 from app.engine.engine import Engine, EngineSnapshot, OrderStats
 from app.engine.health import LoopLag, VenueHealth
 from app.engine.marketdata import MarketDataStats
@@ -57,7 +60,7 @@ from app.engine.portfolio import Exposure, PositionView, Valuation
 from app.engine.status import status_of
 from app.engine.supervisor import TaskHealth
 from app.runtime.risk_settings import RiskLimits
-from app.store.records import EquitySnapshot, SpreadSample
+from app.store.records import EquitySnapshot, IntentRow, SpreadSample, TemplateRow
 
 __all__ = [
     "MARKET_TYPES",
@@ -69,13 +72,21 @@ __all__ = [
     "AccountService",
     "AccountSpec",
     "AccountView",
+    "BotError",
+    "BotParams",
+    "BotPnl",
+    "BotStatus",
+    "BotUpdated",
+    "BotView",
     "CheckResult",
     "CredentialsError",
     "CredentialsReload",
+    "CycleRecord",
     "Engine",
     "EngineSnapshot",
     "EquitySnapshot",
     "Exposure",
+    "IntentRow",
     "JournalWriteFailed",
     "KeyCheckReport",
     "KeysState",
@@ -93,6 +104,7 @@ __all__ = [
     "SaveOutcome",
     "SpreadSample",
     "TaskHealth",
+    "TemplateRow",
     "TradingState",
     "Valuation",
     "VaultError",

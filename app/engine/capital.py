@@ -175,10 +175,8 @@ class Capital:
             _add(self._by_bot, (reservation.bot_id, venue, asset), -amount)
 
     def note_spent(self, bot_id: str, venue: str, asset: str, delta: Decimal) -> None:
-        """Count a bot's fill against its amount pool: ``delta`` < 0 spent, > 0 returned.
-
-        A share pool ignores it: the free balance it is a share of already moved.
-        """
+        """Count a bot's fill: ``delta`` < 0 spent (an amount pool shrinks), > 0 received (an
+        amount pool grows; a share pool lets the bot spend back what it acquired)."""
         _add(self._net, (bot_id, venue, asset), delta)
 
     def available(self, bot_id: str, venue: str, asset: str) -> Decimal:
@@ -220,7 +218,10 @@ class Capital:
     ) -> Decimal:
         mine = self._by_bot.get((bot_id, venue, asset), ZERO)
         if spec.share is not None:
-            return spec.share * free - mine
+            # what the bot acquired itself it may always spend back (close what it bought);
+            # the venue's free balance still bounds it
+            acquired = max(self._net.get((bot_id, venue, asset), ZERO), ZERO)
+            return spec.share * free + acquired - mine
         limit = spec.amounts.get((venue, asset), ZERO)
         return limit + self._net.get((bot_id, venue, asset), ZERO) - mine
 

@@ -19,6 +19,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from app.core.clock import Clock
+from app.venues.gate import Gate
 
 _NEVER = 2**63 - 1
 #: A heap this long is swept of waits ended early (canceled) once they make up half of it.
@@ -28,15 +29,18 @@ _SWEEP_AT = 256
 class Deadlines:
     """Futures resolved when market time reaches their deadline (see the module docstring)."""
 
-    __slots__ = ("_clock", "_heap", "_seq", "_sweep_at", "next_due_ns")
+    __slots__ = ("_clock", "_gate", "_heap", "_seq", "_sweep_at", "next_due_ns")
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, gate: Gate | None = None) -> None:
         #: The earliest deadline waited for (a very large number when none is).
         self.next_due_ns = _NEVER
         self._clock = clock
         self._heap: list[tuple[int, int, asyncio.Future[None]]] = []
         self._seq = itertools.count()  # ties broken by arrival: no future is ever compared
         self._sweep_at = _SWEEP_AT
+        #: Released while a ``wait_for`` waits: a replay at maximum speed holds its next quote
+        #: while the order path is busy, and market time must pass for a deadline to come.
+        self._gate = gate
 
     def now_ns(self) -> int:
         return self._clock.now_ns()
@@ -70,9 +74,16 @@ class Deadlines:
         task: asyncio.Future[Any] = asyncio.ensure_future(awaitable)
         if not task.done():
             sleeper = self.sleep_until(deadline_ns)
+            gate = self._gate
+            if gate is not None and gate.busy:
+                gate.leave()
+            else:
+                gate = None
             try:
                 await asyncio.wait((task, sleeper), return_when=asyncio.FIRST_COMPLETED)
             finally:
+                if gate is not None:
+                    gate.enter()
                 sleeper.cancel()
                 if owned and not task.done():
                     task.cancel()

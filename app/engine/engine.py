@@ -39,6 +39,11 @@ from app.core.trading_state import TradingState
 from app.credentials import credential_store_from_env
 from app.engine.accounts import AccountService, CredentialsReload
 from app.engine.audit import AuditLog
+from app.engine.bot_calls import BotCalls
+from app.engine.bots.manager import BotManager
+from app.engine.capital import Capital
+from app.engine.deadlines import Deadlines
+from app.engine.execution import Executor
 from app.engine.health import Health, LoopLag, VenueHealth
 from app.engine.market_scope import MarketScope
 from app.engine.market_timer import MarketTimers, TimerCallback
@@ -61,6 +66,8 @@ from app.store.records import EquitySnapshot, SpreadSample
 from app.store.schema import equity_snapshots, opportunity_samples, spread_samples
 from app.store.store import Store
 from app.venues.base import Venue
+from app.venues.gate import Gate
+from app.venues.pacing import Holdable
 
 log = logging.getLogger(__name__)
 E = TypeVar("E")
@@ -68,7 +75,9 @@ E = TypeVar("E")
 BASELINE_KEY = "portfolio.equity_baseline"
 VENUE_CLOSE_TIMEOUT_S = 3.0
 #: Timers whose failure leaves trading unguarded: two failures in a row halt it.
-SAFETY_TIMERS = frozenset({"halts", "revalue"})
+SAFETY_TIMERS = frozenset({"halts", "revalue", "deadlines"})
+#: Resolution of the executor's market-time waits (leg timeouts, maker fallback).
+DEADLINE_TICK_MS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +109,7 @@ class OrderStats:
     cancels_refused: int
 
 
-class Engine:
+class Engine(BotCalls):
     def __init__(
         self,
         settings: Settings,
@@ -198,8 +207,16 @@ class Engine:
             spawn=self._supervisor.spawn,
             accounts=self._portfolio,
         )
+        self._build_bots(settings)
+        if isinstance(self._feed, Holdable):
+            self._feed.hold_while_busy(self._bots.gate)
         self._killswitch = KillSwitch(
-            bus=self._bus, clock=self._clock, audit=self._audit, risk=self._risk, oms=self._oms
+            bus=self._bus,
+            clock=self._clock,
+            audit=self._audit,
+            risk=self._risk,
+            oms=self._oms,
+            stop_bots=self._stop_bots,
         )
         self._last_reconciliation: ReconciliationReport | None = None
         self._last_panic: PanicReport | None = None
@@ -212,6 +229,59 @@ class Engine:
         self._halt_task: asyncio.Task[None] | None = None
         self._running = False
 
+    def _build_bots(self, settings: Settings) -> None:
+        """Bots above the order path: capital, execution (market-time deadlines), the manager."""
+        gate = Gate()
+        self._deadlines = Deadlines(self._clock, gate)
+        self._capital = Capital(self._free_balance)
+        self._executor = Executor(
+            submit=self.submit_order,
+            cancel=self.cancel_order,
+            order=self.order,
+            subscribe=self._bus.subscribe,
+            quote=self.quote,
+            instruments=self._instruments,
+            deadlines=self._deadlines,
+            clock=self._clock,
+            audit=self._audit_step,
+        )
+        currency = settings.portfolio.valuation_currencies[0]
+        prices = self._portfolio.prices
+        self._bots = BotManager(
+            bus=self._bus,
+            clock=self._clock,
+            store=self._store,
+            book=self._market_data.book,
+            instruments=self._instruments,
+            capital=self._capital,
+            execute=self._executor.execute,
+            trading_state=lambda: self._risk.state,
+            state_for=self._risk.state_for,
+            price=lambda asset: prices.price(asset, currency),
+            mark=lambda inst: self._portfolio.mark(inst.venue, inst.symbol),
+            funding_rate=self._feed.funding_rate,
+            spawn=self._supervisor.spawn,
+            release_opportunity=self._opportunities.decisions.release,
+            leverage=settings.paper.leverage,
+            order=self.order,
+            gate=gate,
+        )
+
+    def _free_balance(self, venue: str, asset: str) -> Decimal:
+        held = self._portfolio.balances.get(venue, {}).get(asset)
+        return held.free if held is not None else Decimal(0)
+
+    def _audit_step(self, actor: str, action: str, detail: dict[str, Any], trace: str) -> None:
+        self._audit.record(actor, action, detail, trace_id=trace or None)
+
+    async def _stop_bots(self) -> int:
+        return await self._bots.stop_all("panic")
+
+    @property
+    def order_gate(self) -> Gate:
+        """Held while a bot's step is in flight: a replay at maximum speed waits for it."""
+        return self._bots.gate
+
     @classmethod
     def for_orders(cls, settings: Settings) -> Engine:
         """An engine for the order path alone (the shell's kill switch, ``arbdesk resume``): the
@@ -223,12 +293,16 @@ class Engine:
     async def start(self) -> None:
         """Open everything (``open_offline``), then the feed and the timers."""
         await self.open_offline()
+        resumed = await self._bots.resume()
         self.start_feed()
         self._schedule_timers()
         self._supervisor.run("market-timers", self._timers.run, safety=True)
         self._supervisor.run("health", self._health.run)
         log.info(
-            "engine started: %s market, %d venues", self._settings.market.source, len(self._venues)
+            "engine started: %s market, %d venues, %d bots running",
+            self._settings.market.source,
+            len(self._venues),
+            resumed,
         )
 
     async def open_offline(self) -> None:
@@ -253,6 +327,7 @@ class Engine:
         await self._audit.open()
         await self._risk.load(self._scope)
         await self._oms.load()
+        await self._bots.load()
         for venue in self._venues.values():
             venue.set_listener(self._oms)
 
@@ -299,6 +374,9 @@ class Engine:
             return
         self._running = False
         self._stopped_at = time.perf_counter()
+        await self._bots.shutdown()  # bots first: no step starts while the rest closes
+        self._executor.close()
+        self._deadlines.cancel_all()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._feed.close(), VENUE_CLOSE_TIMEOUT_S)
         await self._supervisor.stop()
@@ -459,6 +537,10 @@ class Engine:
         self._timers.add("revalue", self._settings.portfolio.revalue_interval_ms, self._on_revalue)
         self._timers.add("halts", self._settings.risk.halts.check_interval_ms, self._check_halts)
         self._opportunities.schedule(self._timers)
+        self._timers.add("deadlines", DEADLINE_TICK_MS, self._tick_deadlines)
+
+    def _tick_deadlines(self, now_ns: int) -> None:
+        self._deadlines.tick(now_ns)
 
     def _check_halts(self, now_ns: int) -> None:
         """The automatic halts; a halt runs the kill switch in a task (one at a time)."""
@@ -476,6 +558,7 @@ class Engine:
 
     def _on_revalue(self, now_ns: int) -> None:
         self._portfolio.revalue(now_ns)
+        self._bots.revalue()
         self._save_baseline_soon()
 
     def _guard_timer(self, name: str, callback: TimerCallback) -> TimerCallback:
@@ -564,6 +647,10 @@ class Engine:
     def quote(self, venue: str, symbol: str) -> Quote | None:
         """The latest quote of one instrument, or None before the first."""
         return self._market_data.book.get(venue, symbol)
+
+    def valuation(self) -> Valuation:
+        """Equity and PnL valued now (the revaluation timer does this once per interval)."""
+        return self._revalue()
 
     def market_data_stats(self) -> MarketDataStats:
         return self._market_data.stats()

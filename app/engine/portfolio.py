@@ -105,7 +105,8 @@ class Portfolio:
         else:
             venue[symbol] = event.position
 
-    def _mark(self, venue: str, symbol: str) -> Decimal | None:
+    def mark(self, venue: str, symbol: str) -> Decimal | None:
+        """An instrument's mark: its mid, as every valuation uses it (bots' ledgers too)."""
         quote = self._book.get(venue, symbol)
         if quote is None or quote.bid <= 0 or quote.ask <= 0:
             return None
@@ -116,7 +117,7 @@ class Portfolio:
         for venue, positions in sorted(self.positions.items()):
             for symbol, position in sorted(positions.items()):
                 inst = self._instruments.get(InstrumentId(venue, symbol))
-                mark = self._mark(venue, symbol)
+                mark = self.mark(venue, symbol)
                 if inst is None or mark is None:
                     views.append(PositionView(venue, position, mark, None, None))
                     continue

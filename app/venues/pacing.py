@@ -15,11 +15,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Final
+from typing import Final, Protocol, runtime_checkable
 
 from app.core.clock import ManualClock
 from app.core.quotes import Quote
 from app.venues.base import QuoteSink
+from app.venues.gate import Gate
 
 SleepFn = Callable[[float], Awaitable[None]]
 NowFn = Callable[[], int]
@@ -31,6 +32,14 @@ DEFAULT_YIELD_EVERY: Final = 1_000
 #: Quotes due within this much wall time are emitted early instead of sleeping for them: a timer
 #: per quote would cost more than the quote, and the loop's timer resolution is about 1 ms anyway.
 DEFAULT_MIN_SLEEP_S: Final = 0.001
+
+
+@runtime_checkable
+class Holdable(Protocol):
+    """A feed whose quotes can wait for the order path at maximum speed (a replay, the
+    simulated market, the paper market over either)."""
+
+    def hold_while_busy(self, gate: Gate) -> None: ...
 
 
 def _release(waiter: asyncio.Future[None]) -> None:
@@ -81,6 +90,8 @@ class Pacer:
         self._budget = yield_every
         self._stopped = False
         self._waiter: asyncio.Future[None] | None = None
+        #: At maximum speed, the next quote waits while this gate is busy (``app.venues.gate``).
+        self.gate: Gate | None = None
 
     @property
     def speed(self) -> float | None:
@@ -118,6 +129,7 @@ class Pacer:
         horizon = self._horizon
         budget = self._budget
         set_clock = clock.set
+        gate = self.gate if self._speed is None else None
         for quote in quotes:
             t = quote.received_ns
             if t > horizon or budget <= 0:
@@ -128,6 +140,10 @@ class Pacer:
             set_clock(t)
             sink(quote)
             budget -= 1
+            if gate is not None and gate.busy:
+                await gate.idle()
+                if self._stopped:
+                    return False
         self._horizon = horizon
         self._budget = budget
         return True

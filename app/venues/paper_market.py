@@ -16,6 +16,8 @@ from app.core.clock import Clock
 from app.core.instruments import Instrument, InstrumentKind
 from app.core.quotes import Quote
 from app.venues.base import MarketFeed, QuoteSink, StatusSink
+from app.venues.gate import Gate
+from app.venues.pacing import Holdable
 from app.venues.paper import PaperVenue
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,10 @@ class PaperMarket:
 
     def funding_rate(self, venue: str, symbol: str) -> float | None:
         return self._feed.funding_rate(venue, symbol)
+
+    def hold_while_busy(self, gate: Gate) -> None:
+        if isinstance(self._feed, Holdable):
+            self._feed.hold_while_busy(gate)
 
     async def close(self) -> None:
         await self._feed.close()

@@ -21,6 +21,7 @@ from app.core.instruments import Instrument
 from app.core.quotes import Quote
 from app.resources import resource_path
 from app.venues.base import QuoteSink, StatusSink
+from app.venues.gate import Gate
 from app.venues.instrument_catalog import InstrumentCatalogError, load_catalog
 from app.venues.pacing import Pacer, check_speed
 from app.venues.replay_file import ReplayFileError, load_bbo_file, recorder_markets
@@ -177,6 +178,10 @@ class ReplayMarket:
         self._pacer.stop()
 
     # -- extras -----------------------------------------------------------------------------
+
+    def hold_while_busy(self, gate: Gate) -> None:
+        """At maximum speed, wait while ``gate`` is busy before the next quote."""
+        self._pacer.gate = gate
 
     @property
     def speed(self) -> float | None:

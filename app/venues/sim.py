@@ -16,6 +16,7 @@ from app.core.clock import ManualClock
 from app.core.events import VenueState
 from app.core.instruments import Instrument
 from app.venues.base import QuoteSink, StatusSink
+from app.venues.gate import Gate
 from app.venues.pacing import Pacer
 from app.venues.sim_model import (
     ASSETS,
@@ -134,6 +135,10 @@ class SimulatedMarket:
         if v is None or base not in ASSETS:
             return None
         return self._model.basis(v, ASSETS.index(base))
+
+    def hold_while_busy(self, gate: Gate) -> None:
+        """At maximum speed, wait while ``gate`` is busy before the next quote."""
+        self._pacer.gate = gate
 
     # -- internals --------------------------------------------------------------------------
 

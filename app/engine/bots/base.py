@@ -159,6 +159,12 @@ class Bot(ABC, Generic[P]):
         return self._instruments[inst]
 
 
+def cooling_down(now_ns: int, last_ns: int | None, cooldown_ns: int) -> bool:
+    """Within the cooldown after the last step. A last step *after* now is from another session
+    of a market whose clock restarted (the simulated market, a replay): it does not count."""
+    return last_ns is not None and 0 <= now_ns - last_ns < cooldown_ns
+
+
 def leg(
     inst: Instrument, side: Side, qty: Decimal, quote: Quote, reduce_only: bool = False
 ) -> LegOrder:

@@ -19,7 +19,14 @@ from app.core.money import ZERO, to_decimal, to_float
 from app.core.opportunities import Opportunity, OpportunityKind, Signal
 from app.core.orders import Side
 from app.core.quotes import Quote
-from app.engine.bots.base import Bot, BotContext, base_per_unit, leg, matched_quantities
+from app.engine.bots.base import (
+    Bot,
+    BotContext,
+    base_per_unit,
+    cooling_down,
+    leg,
+    matched_quantities,
+)
 from app.engine.bots.kit import usable
 from app.engine.bots.model import Step
 from app.engine.bots.params import BotParams
@@ -128,7 +135,7 @@ class CrossArbBot(Bot[CrossArbParams]):
         if not all(self._allowed(i) for i in opp.instruments) or opp.edge_bps < p.min_edge_bps:
             return None
         now = ctx.now_ns()
-        if self._last_step_ns is not None and now - self._last_step_ns < self._cooldown_ns:
+        if cooling_down(now, self._last_step_ns, self._cooldown_ns):
             return None
         buys = [x for x in opp.legs if x.side is Side.BUY]
         sells = [x for x in opp.legs if x.side is Side.SELL]

@@ -25,7 +25,7 @@ from app.core.instruments import Instrument, InstrumentId
 from app.core.money import ZERO, to_decimal
 from app.core.orders import Side
 from app.core.quotes import Quote
-from app.engine.bots.base import Bot, BotContext, leg, matched_quantities
+from app.engine.bots.base import Bot, BotContext, cooling_down, leg, matched_quantities
 from app.engine.bots.kit import (
     INSTRUMENT_FORMAT,
     InstrumentText,
@@ -197,7 +197,7 @@ class SpreadDcaBot(Bot[SpreadDcaParams]):
 
     def on_quote(self, quote: Quote, ctx: BotContext) -> Step | None:
         now = ctx.now_ns()
-        if self._last_step_ns is not None and now - self._last_step_ns < self._cooldown_ns:
+        if cooling_down(now, self._last_step_ns, self._cooldown_ns):
             return None
         age = self.params.max_quote_age_ms
         qa = ctx.fresh_quote(self._a, age)

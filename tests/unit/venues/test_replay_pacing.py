@@ -9,6 +9,7 @@ from test_replay_support import FakeTime, Recorder
 
 from app.core.clock import ManualClock
 from app.core.quotes import Quote
+from app.venues.gate import Gate
 from app.venues.pacing import Pacer
 
 S = 1_000_000_000
@@ -92,3 +93,36 @@ async def test_stop_wakes_a_long_sleep() -> None:
 def test_bad_speed(speed: float) -> None:
     with pytest.raises(ValueError, match="speed must be > 0"):
         Pacer(speed)
+
+
+async def test_at_max_speed_the_next_quote_waits_while_the_gate_is_busy() -> None:
+    """A bot's step holds the gate: the quote after the one it decided on waits for its end."""
+    gate = Gate()
+    pacer = Pacer(None)
+    pacer.gate = gate
+    seen: list[int] = []
+
+    def sink(quote: Quote) -> None:
+        seen.append(quote.received_ns)
+        if quote.received_ns == 2:
+            gate.enter()  # a step starts on this quote
+
+    emitting = asyncio.ensure_future(pacer.emit(quotes_at(1, 2, 3, 4), sink, ManualClock(0)))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert seen == [1, 2] and not emitting.done()
+    gate.leave()  # the step ended
+    assert await emitting
+    assert seen == [1, 2, 3, 4]
+
+
+async def test_at_a_set_speed_the_gate_does_not_hold_quotes() -> None:
+    gate = Gate()
+    gate.enter()
+    pacer = Pacer(1000.0)
+    pacer.gate = gate
+    seen: list[int] = []
+    assert await pacer.emit(
+        quotes_at(1, 2, 3), lambda q: seen.append(q.received_ns), ManualClock(0)
+    )
+    assert seen == [1, 2, 3]
