@@ -264,6 +264,7 @@ class Engine(BotCalls):
             release_opportunity=self._opportunities.decisions.release,
             leverage=settings.paper.leverage,
             order=self.order,
+            open_orders=self.open_orders,
             gate=gate,
         )
 

@@ -239,3 +239,32 @@ async def test_a_bot_whose_capital_is_refused_sends_nothing(arbdesk_home: Path) 
         assert not [a for a in alerts if a.level is AlertLevel.CRITICAL]
     finally:
         await engine.stop()
+
+
+async def test_funding_is_attributed_to_the_bot_holding_the_perpetual_and_survives_a_restart(
+    arbdesk_home: Path,
+) -> None:
+    settings = make_settings(paper=USDT_ONLY)
+    engine, feed = await started(settings)
+    try:
+        quotes(feed, 50_000, 50_000)
+        await engine.create_bot("spread_dca", dca_params(), "dca")
+        await engine.start_bot("dca")
+        start = engine.valuation().pnl["USDT"]
+        quotes(feed, 50_000, 50_150)  # opens: short 0.01 of the sim-b perpetual
+        await settle(engine)
+        feed.set_funding_rate("sim-b", "BTC/USDT:USDT", 0.0001)
+        feed.advance(8 * 3600)  # past the next funding time
+        quotes(feed, 50_000, 50_150)
+        await settle(engine)
+        await eventually(lambda: engine.bot("dca").pnl.funding > 0, what="the funding")
+        funding = engine.bot("dca").pnl.funding
+        assert funding == Decimal("0.01") * Decimal("50150") * Decimal("0.0001")  # a short earns
+        assert engine.bot("dca").pnl.total == engine.valuation().pnl["USDT"] - start
+    finally:
+        await engine.stop()
+    engine, feed = await started(settings)
+    try:
+        assert engine.bot("dca").pnl.funding == funding
+    finally:
+        await engine.stop()

@@ -38,6 +38,7 @@ class BotLedger:
         self._realized: dict[str, Decimal] = {}
         self._fees: dict[str, Decimal] = {}
         self._funding: dict[str, Decimal] = {}
+        self._funding_by_venue: dict[tuple[str, str], Decimal] = {}
         self._volume: dict[str, Decimal] = {}
         self.trades = 0
         self._peak_total: Decimal | None = None
@@ -72,10 +73,24 @@ class BotLedger:
     def on_funding(self, venue: str, currency: str, amount: Decimal) -> None:
         _add(self.holdings, (venue, currency), amount)
         _add(self._funding, currency, amount)
+        _add(self._funding_by_venue, (venue, currency), amount)
 
     @property
     def holds_anything(self) -> bool:
         return any(p.qty for p in self.positions.values())
+
+    def funding_record(self) -> dict[str, str]:
+        """Funding received per ``venue:currency`` as decimal strings. Kept with the bot's state:
+        unlike fills, funding payments are not in the store."""
+        out: dict[str, str] = {}
+        for (venue, asset), amount in self._funding_by_venue.items():
+            out[f"{venue}:{asset}"] = str(amount)
+        return out
+
+    def restore_funding(self, record: Mapping[str, str]) -> None:
+        for key, amount in record.items():
+            venue, _, currency = key.partition(":")
+            self.on_funding(venue, currency, Decimal(str(amount)))
 
     def held(self, inst: InstrumentId) -> Decimal:
         """The bot's signed quantity of one instrument (contracts for derivatives)."""

@@ -43,7 +43,7 @@ from app.engine.bots.steps import (
     step_json,
     step_of,
 )
-from app.engine.capital import Capital, CapitalRefused
+from app.engine.capital import Capital, CapitalRefused, reservations_for_open_orders
 from app.engine.execution import ExecutionPlan, ExecutionResult
 from app.store import repositories as repo
 from app.store.records import BotRow, IntentRow, TemplateRow
@@ -57,6 +57,8 @@ Spawn = Callable[..., Any]
 Execute = Callable[[ExecutionPlan], Awaitable[ExecutionResult]]
 #: How long ``stop_all`` / ``shutdown`` wait for steps in flight to end.
 STEP_DRAIN_S = 10.0
+#: Where a bot's row keeps the funding it was paid (the store has its fills, not its funding).
+FUNDING_KEY = "ledger_funding"
 
 
 class BotError(ValueError):
@@ -83,6 +85,7 @@ class BotManager:
         release_opportunity: Callable[[str], None],
         leverage: Decimal,
         order: Callable[[str], Order | None],
+        open_orders: Callable[[], list[Order]],
         gate: Gate | None = None,
     ) -> None:
         self._bus = bus
@@ -101,6 +104,7 @@ class BotManager:
         self._release_opportunity = release_opportunity
         self._leverage = leverage
         self._current_order = order
+        self._open_orders = open_orders
         self.gate = gate or Gate()
         self._bots: dict[str, Bot[Any]] = {}
         self._rows: dict[str, BotRow] = {}
@@ -133,6 +137,7 @@ class BotManager:
             self._adopt(bot, row, BotStatus(row.status))
             fills = await self._store.run(repo.fills_by_origin, f"bot:{row.id}")
             ledger = self._ledgers[row.id]
+            ledger.restore_funding(row.state.get(FUNDING_KEY, {}))
             for fill in fills:
                 for (venue, asset), delta in ledger.on_fill(fill).items():
                     self._capital.note_spent(row.id, venue, asset, delta)
@@ -149,8 +154,10 @@ class BotManager:
     async def resume(self) -> int:
         """After the start's reconciliation: settle the steps a crash interrupted, then let the
         bots that were running run again, unless trading is HALTED. Returns how many run."""
+        self._rebuild_reservations()
         for intent in await self._store.run(repo.pending_intents, None):
             await self._settle_pending(intent)
+            self._capital.release(intent.trace_id)
         self._accepting = True
         if self._trading_state() is TradingState.HALTED:
             return 0
@@ -463,7 +470,8 @@ class BotManager:
             part = left if i == len(holders) - 1 else event.amount * qty / event.position_qty
             left -= part
             self._ledgers[bot_id].on_funding(event.venue, event.currency, part)
-            self._announce(bot_id)
+            note = f"funding {part} {event.currency} on {event.venue} {event.symbol}"
+            self._spawn(f"bot:{bot_id}:funding", self._save(bot_id, note))
 
     def revalue(self) -> None:
         """Value every bot that holds something (its drawdown and peak exposure follow)."""
@@ -528,7 +536,10 @@ class BotManager:
             row,
             params=params if params is not None else row.params,
             status=new_status.value,
-            state=self._bots[bot_id].state_dict(),
+            state={
+                **self._bots[bot_id].state_dict(),
+                FUNDING_KEY: self._ledgers[bot_id].funding_record(),
+            },
             state_version=row.state_version + 1,
             updated_ns=self._clock.now_ns(),
             last_event=event[:500],
@@ -544,6 +555,20 @@ class BotManager:
         self._status[bot_id] = new_status
         log.info("bot %s: %s", bot_id, event)
         self._announce(bot_id)
+
+    def _rebuild_reservations(self) -> None:
+        """At start: the bots' orders still open hold their funds again (released when the
+        steps they belong to are settled)."""
+        mine = [o for o in self._open_orders() if o.origin.startswith("bot:")]
+        try:
+            self._capital.rebuild(
+                reservations_for_open_orders(mine, self._instruments, self._leverage)
+            )
+        except ValueError as exc:
+            log.error("capital reservations not rebuilt: %s", exc)
+            self._bus.publish(
+                Alert(AlertLevel.CRITICAL, "bots", f"capital reservations not rebuilt: {exc}")
+            )
 
     def _announce(self, bot_id: str) -> None:
         status = self._status.get(bot_id)
