@@ -7,7 +7,19 @@ import os
 import sys
 
 from app import __version__
-from app.cli import audit, gui, headless, keys, orders, panic, resume, scan, selftest, status
+from app.cli import (
+    audit,
+    gui,
+    headless,
+    keys,
+    orders,
+    panic,
+    replay,
+    resume,
+    scan,
+    selftest,
+    status,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_arguments(parser)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
     headless.add_parser(sub)
+    replay.add_parser(sub)
     scan.add_parser(sub)
     panic.add_parser(sub)
     resume.add_parser(sub)
