@@ -89,6 +89,7 @@ class Desk:
             gc.freeze()
         self.window.equity.load_history()
         self.window.spread.load_history()
+        self.window.bots.load()
 
     async def run_until_closed(self) -> None:
         await self.closed.wait()

@@ -33,7 +33,7 @@ from app.core.opportunities import Opportunity
 from app.core.orders import Fill, Order
 from app.core.panic import PanicReport
 from app.core.quotes import Quote
-from app.engine.api import Engine
+from app.engine.api import BotError, BotUpdated, BotView, Engine
 from app.runtime.logs import protect
 from app.ui.controller import Controller
 from app.ui.log_capture import LogEntry, QueueHandler
@@ -68,6 +68,7 @@ class Bridge(QObject):
     trading_state = Signal(object, str)  # TradingState, reason
     panic_report = Signal(object)  # PanicReport
     table_tick = Signal()  # after every table flush (ages move with the clock)
+    bots = Signal(object, object)  # list[BotView] changed, list[str] ids gone
 
     def __init__(self, engine: Engine, controller: Controller) -> None:
         super().__init__()
@@ -89,6 +90,7 @@ class Bridge(QObject):
         self._chart_opps: list[Opportunity] = []
         self._panic: PanicReport | None = None
         self._state_seen: tuple[object, str] | None = None
+        self._bots_dirty: set[str] = set()
         self._log = QueueHandler()
         protect(self._log)  # the panel shows records only after redaction
         self._seq = 0
@@ -112,6 +114,7 @@ class Bridge(QObject):
             (Alert, self._alerts.append),
             (TradingStateChanged, self._on_state),
             (PanicReport, self._on_panic),
+            (BotUpdated, self._on_bot),
         ]
         self._unsubscribe = [self._engine.subscribe(kind, handler) for kind, handler in subs]
         for order in self._controller.orders():
@@ -178,6 +181,9 @@ class Bridge(QObject):
     def _on_panic(self, report: PanicReport) -> None:
         self._panic = report
 
+    def _on_bot(self, event: BotUpdated) -> None:
+        self._bots_dirty.add(event.bot_id)
+
     # -- flushes ---------------------------------------------------------------------------------
 
     def _tick(self) -> None:
@@ -211,6 +217,7 @@ class Bridge(QObject):
         self._flush_opportunities()
         self._flush_log()
         self._flush_state()
+        self._flush_bots()
         if self._panic is not None:
             report, self._panic = self._panic, None
             self.panic_report.emit(report)
@@ -270,6 +277,20 @@ class Bridge(QObject):
                 self.alert.emit(alert)
         if entries:
             self.log_entries.emit(entries)
+
+    def _flush_bots(self) -> None:
+        """The bots that changed, read once per flush however often they were announced."""
+        if not self._bots_dirty:
+            return
+        dirty, self._bots_dirty = self._bots_dirty, set()
+        changed: list[BotView] = []
+        gone: list[str] = []
+        for bot_id in sorted(dirty):
+            try:
+                changed.append(self._controller.bot(bot_id))
+            except BotError:  # deleted since
+                gone.append(bot_id)
+        self.bots.emit(changed, gone)
 
     def _flush_state(self) -> None:
         state = (self._controller.trading_state, self._controller.state_reason)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, TypeVar
 
 from app.core.instruments import Instrument, InstrumentId
@@ -18,12 +18,16 @@ from app.core.panic import PanicReport
 from app.core.trading_state import TradingState
 from app.engine.api import (
     AccountService,
+    BotParams,
+    BotView,
     CheckResult,
     Engine,
     EngineSnapshot,
     EquitySnapshot,
+    IntentRow,
     ReconciliationReport,
     SpreadSample,
+    TemplateRow,
 )
 from app.runtime.risk_settings import RiskLimits
 from app.ui.format import Decimals
@@ -125,6 +129,61 @@ class Controller:
 
     async def equity_history(self, currency: str) -> list[EquitySnapshot]:
         return await self._engine.equity_history(currency=currency)
+
+    # -- bots (the engine raises ``BotError`` with a message for the user) -----------------
+
+    def bots(self) -> tuple[BotView, ...]:
+        return self._engine.bots()
+
+    def bot(self, bot_id: str) -> BotView:
+        return self._engine.bot(bot_id)
+
+    def bot_kinds(self) -> tuple[str, ...]:
+        return self._engine.bot_kinds()
+
+    def bot_params_model(self, kind: str) -> type[BotParams]:
+        return self._engine.bot_params_model(kind)
+
+    async def create_bot(
+        self, kind: str, params: Mapping[str, Any], bot_id: str | None = None
+    ) -> BotView:
+        return await self._engine.create_bot(kind, params, bot_id)
+
+    async def edit_bot(self, bot_id: str, params: Mapping[str, Any]) -> BotView:
+        return await self._engine.edit_bot(bot_id, params)
+
+    async def clone_bot(self, bot_id: str) -> BotView:
+        return await self._engine.clone_bot(bot_id)
+
+    async def delete_bot(self, bot_id: str) -> None:
+        await self._engine.delete_bot(bot_id)
+
+    async def start_bot(self, bot_id: str) -> BotView:
+        return await self._engine.start_bot(bot_id)
+
+    async def pause_bot(self, bot_id: str) -> BotView:
+        return await self._engine.pause_bot(bot_id)
+
+    async def resume_bot(self, bot_id: str) -> BotView:
+        return await self._engine.resume_bot(bot_id)
+
+    async def stop_bot(self, bot_id: str) -> BotView:
+        return await self._engine.stop_bot(bot_id)
+
+    async def bot_history(self, bot_id: str) -> list[IntentRow]:
+        return await self._engine.bot_history(bot_id)
+
+    async def bot_orders(self, bot_id: str) -> tuple[Order, ...]:
+        return await self._engine.bot_orders(bot_id)
+
+    async def bot_templates(self) -> list[TemplateRow]:
+        return await self._engine.bot_templates()
+
+    async def save_bot_template(self, name: str, kind: str, params: Mapping[str, Any]) -> None:
+        await self._engine.save_bot_template(name, kind, params)
+
+    async def delete_bot_template(self, name: str) -> bool:
+        return await self._engine.delete_bot_template(name)
 
     def account_service(self) -> AccountService:
         """Accounts and keys over the engine's store (for the Accounts dialog)."""

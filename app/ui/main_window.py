@@ -36,6 +36,7 @@ from app.ui.controller import Controller
 from app.ui.dialogs.help import HelpDialog
 from app.ui.dialogs.panic_report import PanicReportDialog
 from app.ui.dialogs.reset_halt import ResetHaltDialog
+from app.ui.panels.bots import BotsPanel
 from app.ui.panels.equity_chart import EquityChartPanel
 from app.ui.panels.log_panel import LogPanel
 from app.ui.panels.market_watch import MarketWatchPanel
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self.risk = RiskPanel(controller, bridge)
         self.ticket = OrderTicketPanel(controller, bridge)
         self.log_panel = LogPanel(bridge)
+        self.bots = BotsPanel(controller, bridge)
         self.docks: dict[str, QDockWidget] = {}
         for name, title, panel in (
             ("market", "Market watch", self.market),
@@ -103,6 +105,7 @@ class MainWindow(QMainWindow):
             ("positions", "Positions and exposure", self.positions),
             ("risk", "Risk", self.risk),
             ("log", "Log and alerts", self.log_panel),
+            ("bots", "Bots", self.bots),
         ):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"{name}Dock")
@@ -153,6 +156,8 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(d["equity"], d["positions"], vertical)
         self.splitDockWidget(d["positions"], d["risk"], vertical)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, d["log"])
+        self.tabifyDockWidget(d["log"], d["bots"])
+        d["log"].raise_()
         w, h = self.width(), self.height()
         self.resizeDocks(
             [d["market"], d["spread"], d["equity"]],

@@ -25,6 +25,7 @@ SHORTCUTS: dict[str, Shortcut] = {
     "risk": Shortcut("Ctrl+6", "Show risk"),
     "log": Shortcut("Ctrl+7", "Show log and alerts"),
     "equity": Shortcut("Ctrl+8", "Show the equity chart"),
+    "bots": Shortcut("Ctrl+9", "Show the bots"),
     "reset_layout": Shortcut("Ctrl+Shift+L", "Restore the default layout"),
     "fullscreen": Shortcut("F11", "Full screen"),
     "help": Shortcut("F1", "This list"),
