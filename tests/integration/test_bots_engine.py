@@ -150,6 +150,11 @@ async def test_panic_stops_every_bot_and_no_bot_order_follows(arbdesk_home: Path
         await engine.reset_halt(confirm=True)
         assert engine.trading_state is TradingState.ACTIVE
         assert {b.status for b in engine.bots()} == {BotStatus.STOPPED}  # until started again
+        await engine.start_bot("b0")  # started again by the user: it trades again
+        quotes(feed, 50_000, 50_300)
+        await settle(engine)
+        assert {o.trace_id for o in await engine.bot_orders("b0")} == {"b0:1:1"}
+        assert await engine.bot_orders("b1") == ()
     finally:
         await engine.stop()
 

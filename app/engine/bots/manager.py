@@ -117,6 +117,7 @@ class BotManager:
         self._routes: dict[tuple[str, str], tuple[Bot[Any], ...]] = {}
         self._takers: tuple[Bot[Any], ...] = ()
         self._accepting = False
+        self._resumed = False  # from the start's reconciliation until shutdown
         self._unsubscribe: list[Callable[[], None]] = []
 
     # -- start and stop ----------------------------------------------------------------------
@@ -158,7 +159,7 @@ class BotManager:
         for intent in await self._store.run(repo.pending_intents, None):
             await self._settle_pending(intent)
             self._capital.release(intent.trace_id)
-        self._accepting = True
+        self._accepting = self._resumed = True
         if self._trading_state() is TradingState.HALTED:
             return 0
         self._reroute()
@@ -178,7 +179,7 @@ class BotManager:
     async def shutdown(self) -> None:
         """``Engine.stop``: no new step; steps in flight may end (bounded); statuses are kept,
         so the bots that were running run again at the next start."""
-        self._accepting = False
+        self._accepting = self._resumed = False
         tasks = [t for t in self._tasks.values() if not t.done()]
         if tasks:
             await asyncio.wait(tasks, timeout=STEP_DRAIN_S)
@@ -268,6 +269,7 @@ class BotManager:
         if self._trading_state() is TradingState.HALTED:
             raise BotError("trading is HALTED: resume trading before starting a bot")
         await self._set_status(bot_id, BotStatus.RUNNING, "started")
+        self._accepting = self._resumed  # decisions again after a kill switch (stop_all)
         return self.view(bot_id)
 
     async def pause(self, bot_id: str, reason: str = "paused") -> BotView:
@@ -394,16 +396,24 @@ class BotManager:
             self.gate.leave()
 
     async def _finish(
-        self, bot: Bot[Any], step: Step, intent: IntentRow, result: ExecutionResult
+        self,
+        bot: Bot[Any],
+        step: Step,
+        intent: IntentRow,
+        result: ExecutionResult,
+        *,
+        counted: bool = False,
     ) -> None:
-        """The bot learns what filled; its state and the intent's end in one transaction."""
+        """The bot learns what filled; its state and the intent's end in one transaction.
+        ``counted``: the step's orders are already in the bot's order count (``load``)."""
         bot_id = bot.id
         ctx = _Context(self, bot_id)
         bot.on_step_done(step, result, ctx)  # the bot keeps its cooldown from here
         if result.leg_risk_events:
             self._leg_risk[bot_id] = self._leg_risk.get(bot_id, 0) + result.leg_risk_events
-        sent = sum(len(leg.client_order_ids) for leg in result.legs)
-        self._orders[bot_id] = self._orders.get(bot_id, 0) + sent
+        if not counted:
+            sent = sum(len(leg.client_order_ids) for leg in result.legs)
+            self._orders[bot_id] = self._orders.get(bot_id, 0) + sent
         event = f"{step.action} {intent.trace_id}: {'filled' if result.complete else 'partial'}"
         status = self._status[bot_id]
         if result.residual or result.unknown:
@@ -436,7 +446,7 @@ class BotManager:
         result = result_from_orders(intent, step, orders)
         bot.step = max(bot.step, intent.step)
         log.warning("step %s settled from %d journaled orders", intent.trace_id, len(orders))
-        await self._finish(bot, step, intent, result)
+        await self._finish(bot, step, intent, result, counted=True)
 
     # -- fills and funding -------------------------------------------------------------------
 
@@ -552,7 +562,10 @@ class BotManager:
 
         await self._store.run(write)
         self._rows[bot_id] = new
+        rerouted = new_status is not self._status[bot_id]
         self._status[bot_id] = new_status
+        if rerouted:  # a bot paused by its step's leg risk gets no more quotes
+            self._reroute()
         log.info("bot %s: %s", bot_id, event)
         self._announce(bot_id)
 
