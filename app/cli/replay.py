@@ -10,15 +10,16 @@ bots run, then waits at each quote while a bot's step is in flight (``Engine.ord
 runs of the same file and bots decide the same things at the same quotes and print the same
 report apart from the timing fields (``updates_per_s``, ``duration_s``).
 
-A bot's ``max_drawdown`` and ``peak_exposure`` follow its valuation, which is taken after each of
-its changes (a fill, a step, a status) and every ``SAMPLE_MS`` of market time; the final figures
-are valued at the end of the recording.
+A bot's ``max_drawdown`` and ``peak_exposure`` follow its valuation, which the engine takes at
+every revaluation (``portfolio.revalue_interval_ms`` of market time) while the bot holds
+something; the final figures are valued at the end of the recording.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -32,7 +33,9 @@ from typing import Any
 from app.cli import exit_codes
 from app.core.events import QuoteUpdated
 from app.core.money import money_str
-from app.engine.api import BotError, BotUpdated, BotView, Engine
+from app.core.panic import PanicReport
+from app.core.trading_state import TradingState
+from app.engine.api import BotError, BotView, Engine
 from app.engine.bots.config import BotConfigError, BotSpec, check_instruments, load_bots_file
 from app.engine.wiring import build_market
 from app.runtime import paths
@@ -45,8 +48,8 @@ from app.venues.replay_file import ReplayFileError
 
 log = logging.getLogger(__name__)
 
-#: Market time between two valuations of every bot (for drawdown and peak exposure).
-SAMPLE_MS = 1_000
+#: Wall seconds to wait at the end for a kill switch an automatic halt started.
+PANIC_WAIT_S = 30.0
 #: Fields of the report that depend on wall time (everything else is the same run to run).
 TIMING_FIELDS = ("updates_per_s", "duration_s")
 
@@ -95,43 +98,22 @@ class RunFigures:
     summary: dict[str, Any]
 
 
-class Sampler:
-    """Values a bot after each change of it and all bots every ``SAMPLE_MS`` of market time, so
-    its ledger's peak, drawdown and exposure follow the run (the ledger tracks them as it is
-    valued). Driven by market events only, so two runs sample at the same points."""
-
-    def __init__(self, engine: Engine, bot_ids: Sequence[str]) -> None:
-        self._engine = engine
-        self._ids = tuple(bot_ids)
-        self._every_ns = SAMPLE_MS * 1_000_000
-        self._next_ns = 0
-
-    def on_quote(self, event: QuoteUpdated) -> None:
-        now = event.quote.received_ns
-        if now >= self._next_ns:
-            self._next_ns = now + self._every_ns
-            for bot_id in self._ids:
-                self._engine.bot(bot_id)
-
-    def on_bot(self, event: BotUpdated) -> None:
-        if event.bot_id in self._ids:
-            self._engine.bot(event.bot_id)
-
-
 async def run(
     engine: Engine,
     specs: Sequence[BotSpec],
     on_started: Callable[[Engine], None] | None = None,
 ) -> RunFigures:
     """Start the engine with the feed held at its first quote, create and start the bots, let
-    the recording play to its end, wait for the order path, stop, and read the bots.
+    the recording play to its end, wait for the order path (and a kill switch an automatic halt
+    started), stop, and read the bots.
 
     ``on_started`` is called once the engine has started, before the bots exist (the benchmark
     subscribes its probes there)."""
     gate = engine.order_gate
     gate.enter()  # the feed stops after its first quote until the bots run
     held = True
-    unsubscribe: list[Any] = []
+    panicked = asyncio.Event()
+    unsubscribe_panic = engine.subscribe(PanicReport, lambda _: panicked.set())
     try:
         await engine.start()
         if on_started is not None:
@@ -148,21 +130,23 @@ async def run(
         for spec in specs:
             await engine.create_bot(spec.kind, spec.params, spec.id)
             await engine.start_bot(spec.id)
-        sampler = Sampler(engine, [s.id for s in specs])
-        unsubscribe.append(engine.subscribe(QuoteUpdated, sampler.on_quote))
-        unsubscribe.append(engine.subscribe(BotUpdated, sampler.on_bot))
         t0 = time.perf_counter()
         gate.leave()
         held = False
         await feed
         await gate.idle()
+        if engine.trading_state is TradingState.HALTED and not panicked.is_set():
+            # an automatic halt's kill switch is still stopping the bots: at maximum speed the
+            # feed can end first, and the report must not depend on which finished first
+            # (no bot can start a step from the halt's first instant on)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(panicked.wait(), PANIC_WAIT_S)
         wall_s = time.perf_counter() - t0
         updates = engine.market_data_stats().quotes_total
     finally:
         if held:
             gate.leave()
-        for undo in unsubscribe:
-            undo()
+        unsubscribe_panic()
         await engine.stop()
     return RunFigures(updates, wall_s, engine.bots(), engine.summary())
 

@@ -107,6 +107,30 @@ def test_two_runs_of_the_sample_report_the_same_bots(tmp_path: Path) -> None:
         assert bot["id"] in text and bot["state"] in text
 
 
+def test_an_automatic_halt_mid_replay_stops_every_bot_the_same_way_each_run(
+    tmp_path: Path,
+) -> None:
+    # a daily loss limit the sample's price moves pass: the kill switch runs in a task beside
+    # the feed, and the report waits for it
+    settings = tmp_path / "settings.toml"
+    settings.write_text("[risk.halts]\ndaily_loss_limit = 5\n")
+    runs = []
+    for _ in range(2):
+        args = (str(SAMPLE), "--bots", str(EXAMPLE), "--settings", str(settings), "--json")
+        result = replay(*args, home=tmp_path)
+        assert result.returncode == exit_codes.OK, result.stderr
+        data = last_json(result.stdout)
+        for key in TIMING_FIELDS:
+            data.pop(key)
+        runs.append(data)
+    first, second = runs
+    assert first == second
+    assert first["trading_state"] == "HALTED"
+    for bot in first["bots"]:
+        assert bot["state"].startswith("stopped:"), bot
+        assert bot["last_event"] == "stopped: panic"
+
+
 def test_the_readable_report_has_a_row_per_bot(tmp_path: Path) -> None:
     config = tmp_path / "one.toml"
     config.write_text(
