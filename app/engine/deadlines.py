@@ -29,7 +29,7 @@ _SWEEP_AT = 256
 class Deadlines:
     """Futures resolved when market time reaches their deadline (see the module docstring)."""
 
-    __slots__ = ("_clock", "_gate", "_heap", "_seq", "_sweep_at", "next_due_ns")
+    __slots__ = ("_clock", "_gate", "_gated", "_heap", "_seq", "_sweep_at", "next_due_ns")
 
     def __init__(self, clock: Clock, gate: Gate | None = None) -> None:
         #: The earliest deadline waited for (a very large number when none is).
@@ -41,6 +41,7 @@ class Deadlines:
         #: Released while a ``wait_for`` waits: a replay at maximum speed holds its next quote
         #: while the order path is busy, and market time must pass for a deadline to come.
         self._gate = gate
+        self._gated: set[asyncio.Future[None]] = set()  # sleepers that gave the gate up
 
     def now_ns(self) -> int:
         return self._clock.now_ns()
@@ -75,14 +76,15 @@ class Deadlines:
         if not task.done():
             sleeper = self.sleep_until(deadline_ns)
             gate = self._gate
-            if gate is not None and gate.busy:
+            if gate is not None and gate.busy and not sleeper.done():
                 gate.leave()
-            else:
-                gate = None
+                self._gated.add(sleeper)
             try:
                 await asyncio.wait((task, sleeper), return_when=asyncio.FIRST_COMPLETED)
             finally:
-                if gate is not None:
+                if sleeper in self._gated:  # ended before its deadline: take the gate again
+                    self._gated.discard(sleeper)
+                    assert gate is not None
                     gate.enter()
                 sleeper.cancel()
                 if owned and not task.done():
@@ -95,6 +97,15 @@ class Deadlines:
             task.result()  # its exception, if any, is the caller's
         return True
 
+    async def pause_ms(self, ms: float) -> None:
+        """Let ``ms`` of market time pass (the market moves on meanwhile, also in a replay at
+        maximum speed: the gate is given up while waiting)."""
+        never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        try:
+            await self.wait_for(never, self._clock.now_ns() + int(ms * 1_000_000))
+        finally:
+            never.cancel()
+
     def tick(self, now_ns: int) -> int:
         """Resolve every wait due at ``now_ns`` (market time); returns how many were."""
         if now_ns < self.next_due_ns:
@@ -104,6 +115,12 @@ class Deadlines:
         while heap and heap[0][0] <= now_ns:
             future = heapq.heappop(heap)[2]
             if not future.done():
+                if future in self._gated:
+                    # taken again at this very quote, before the feed pushes the next one, so
+                    # a replay at maximum speed wakes the waiter at the same quote every run
+                    self._gated.discard(future)
+                    assert self._gate is not None
+                    self._gate.enter()
                 future.set_result(None)
                 fired += 1
         self.next_due_ns = heap[0][0] if heap else _NEVER

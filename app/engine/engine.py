@@ -75,9 +75,7 @@ E = TypeVar("E")
 BASELINE_KEY = "portfolio.equity_baseline"
 VENUE_CLOSE_TIMEOUT_S = 3.0
 #: Timers whose failure leaves trading unguarded: two failures in a row halt it.
-SAFETY_TIMERS = frozenset({"halts", "revalue", "deadlines"})
-#: Resolution of the executor's market-time waits (leg timeouts, maker fallback).
-DEADLINE_TICK_MS = 10
+SAFETY_TIMERS = frozenset({"halts", "revalue"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +263,7 @@ class Engine(BotCalls):
             leverage=settings.paper.leverage,
             order=self.order,
             open_orders=self.open_orders,
+            deadlines=self._deadlines,
             gate=gate,
         )
 
@@ -298,6 +297,9 @@ class Engine(BotCalls):
         self.start_feed()
         self._schedule_timers()
         self._supervisor.run("market-timers", self._timers.run, safety=True)
+        # the executor's waits end on the quotes' market time (the bots' quote handler ticks
+        # them); this wall-time poll is for when no quote comes
+        self._supervisor.run("deadlines", self._deadlines.run, safety=True)
         self._supervisor.run("health", self._health.run)
         log.info(
             "engine started: %s market, %d venues, %d bots running",
@@ -538,10 +540,6 @@ class Engine(BotCalls):
         self._timers.add("revalue", self._settings.portfolio.revalue_interval_ms, self._on_revalue)
         self._timers.add("halts", self._settings.risk.halts.check_interval_ms, self._check_halts)
         self._opportunities.schedule(self._timers)
-        self._timers.add("deadlines", DEADLINE_TICK_MS, self._tick_deadlines)
-
-    def _tick_deadlines(self, now_ns: int) -> None:
-        self._deadlines.tick(now_ns)
 
     def _check_halts(self, now_ns: int) -> None:
         """The automatic halts; a halt runs the kill switch in a task (one at a time)."""

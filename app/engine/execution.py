@@ -85,6 +85,7 @@ class ExecutionPlan:
     leg_timeout_ms: int = 5_000
     maker_first: bool = False
     maker_timeout_ms: int = 2_000
+    retry_delay_ms: int = 0  # market time before each leg-risk retry after the first
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +247,9 @@ class Executor:
             if run.unknown:
                 self._audit(run, "leg_risk_wait", {"unknown": list(run.unknown)})
                 return
+            if attempt > 1 and plan.retry_delay_ms:
+                # the book the last attempt met was used up: let the market move first
+                await self._deadlines.pause_ms(plan.retry_delay_ms)
             orders = self._corrections(run, attempt)
             if not orders:
                 return

@@ -15,7 +15,8 @@ After the restart:
   order created before the crash reaches a venue again (``FaultyVenue.inner_creates``);
 - no bot order is sent before the restart's reconciliation (the audit log's order);
 - variant: trading was HALTED before the kill: the bot is settled the same way and sends nothing
-  while HALTED, although it is still running and its quotes would add and take profit.
+  while HALTED (a halt stops every bot; it stays stopped until the user starts it), although
+  its quotes would add and take profit.
 """
 
 from __future__ import annotations
@@ -356,7 +357,7 @@ async def test_halted_before_the_kill_the_bot_is_settled_and_sends_nothing(
         report = engine.last_reconciliation
         assert report is not None and report.ok, report
         await assert_settled_as_the_add_left_it(engine, faulty, add_cids, child["open_position"])
-        assert engine.bot("dca").status is BotStatus.RUNNING  # halted, not stopped
+        assert engine.bot("dca").status is BotStatus.STOPPED  # a halt stops every bot
 
         quotes(feed, 50_000, 50_300)  # would add (were the add not done)
         quotes(feed, 50_000, 50_010)  # would take profit

@@ -273,3 +273,26 @@ async def test_funding_is_attributed_to_the_bot_holding_the_perpetual_and_surviv
         assert engine.bot("dca").pnl.funding == funding
     finally:
         await engine.stop()
+
+
+async def test_a_halt_without_the_kill_switch_also_stops_the_bots(arbdesk_home: Path) -> None:
+    """HALTED from the risk panel (no cancels): the bots stop all the same, and stay stopped
+    when trading resumes, until the user starts them."""
+    engine, feed = await started(make_settings(paper=USDT_ONLY))
+    try:
+        quotes(feed, 50_000, 50_000)
+        await engine.create_bot("spread_dca", dca_params(), "dca")
+        await engine.start_bot("dca")
+        await engine.set_trading_state(TradingState.HALTED, "by hand")
+        await eventually(lambda: engine.bot("dca").status is BotStatus.STOPPED, what="the stop")
+        await engine.reset_halt(confirm=True)
+        quotes(feed, 50_000, 50_150)
+        await settle(engine)
+        assert engine.bot("dca").status is BotStatus.STOPPED
+        assert await engine.bot_orders("dca") == ()
+        await engine.start_bot("dca")
+        quotes(feed, 50_000, 50_150)
+        await settle(engine)
+        assert {o.trace_id for o in await engine.bot_orders("dca")} == {"dca:1:1"}
+    finally:
+        await engine.stop()

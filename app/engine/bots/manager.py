@@ -25,7 +25,14 @@ from pydantic import ValidationError
 
 from app.core.bus import EventBus
 from app.core.clock import Clock
-from app.core.events import Alert, AlertLevel, FillReceived, FundingPaid, QuoteUpdated
+from app.core.events import (
+    Alert,
+    AlertLevel,
+    FillReceived,
+    FundingPaid,
+    QuoteUpdated,
+    TradingStateChanged,
+)
 from app.core.instruments import Instrument, InstrumentId
 from app.core.opportunities import Opportunity
 from app.core.orders import Order
@@ -44,6 +51,7 @@ from app.engine.bots.steps import (
     step_of,
 )
 from app.engine.capital import Capital, CapitalRefused, reservations_for_open_orders
+from app.engine.deadlines import Deadlines
 from app.engine.execution import ExecutionPlan, ExecutionResult
 from app.store import repositories as repo
 from app.store.records import BotRow, IntentRow, TemplateRow
@@ -86,6 +94,7 @@ class BotManager:
         leverage: Decimal,
         order: Callable[[str], Order | None],
         open_orders: Callable[[], list[Order]],
+        deadlines: Deadlines,
         gate: Gate | None = None,
     ) -> None:
         self._bus = bus
@@ -105,6 +114,7 @@ class BotManager:
         self._leverage = leverage
         self._current_order = order
         self._open_orders = open_orders
+        self._deadlines = deadlines
         self.gate = gate or Gate()
         self._bots: dict[str, Bot[Any]] = {}
         self._rows: dict[str, BotRow] = {}
@@ -150,6 +160,7 @@ class BotManager:
                 self._bus.subscribe(Opportunity, self._on_opportunity),
                 self._bus.subscribe(FillReceived, self._on_fill),
                 self._bus.subscribe(FundingPaid, self._on_funding),
+                self._bus.subscribe(TradingStateChanged, self._on_trading_state),
             ]
 
     async def resume(self) -> int:
@@ -159,9 +170,13 @@ class BotManager:
         for intent in await self._store.run(repo.pending_intents, None):
             await self._settle_pending(intent)
             self._capital.release(intent.trace_id)
-        self._accepting = self._resumed = True
         if self._trading_state() is TradingState.HALTED:
+            # halted before the last stop (the kill switch's stop may not have reached the
+            # disk): the bots stay stopped until the user starts them after resuming trading
+            await self.stop_all("trading is HALTED")
+            self._resumed = True
             return 0
+        self._accepting = self._resumed = True
         self._reroute()
         return sum(1 for s in self._status.values() if s is BotStatus.RUNNING)
 
@@ -169,12 +184,25 @@ class BotManager:
         """The kill switch: no bot decides from now on; every running or paused bot is STOPPED
         on disk. Steps in flight end on their own (risk refuses their new exposure)."""
         self._accepting = False
-        stopped = 0
-        for bot_id, status in list(self._status.items()):
-            if status is not BotStatus.STOPPED:
-                await self._set_status(bot_id, BotStatus.STOPPED, f"stopped: {reason}")
-                stopped += 1
-        return stopped
+        # in memory at once (no await): a second caller (the halt's own event) finds none left
+        stopping = [b for b, status in self._status.items() if status is not BotStatus.STOPPED]
+        for bot_id in stopping:
+            self._status[bot_id] = BotStatus.STOPPED
+        self._reroute()
+        for bot_id in stopping:
+            await self._save(bot_id, f"stopped: {reason}", status=BotStatus.STOPPED)
+        return len(stopping)
+
+    def _on_trading_state(self, event: TradingStateChanged) -> None:
+        """HALTED by any road (the kill switch, a failed reconciliation, the risk panel): every
+        bot stops, and stays stopped after the halt is lifted until the user starts it."""
+        if event.state is TradingState.HALTED and any(
+            s is not BotStatus.STOPPED for s in self._status.values()
+        ):
+            self._spawn("bots:halted", self._stop_quietly(event.reason))
+
+    async def _stop_quietly(self, reason: str) -> None:
+        await self.stop_all(reason or "trading halted")
 
     async def shutdown(self) -> None:
         """``Engine.stop``: no new step; steps in flight may end (bounded); statuses are kept,
@@ -322,6 +350,9 @@ class BotManager:
 
     def _on_quote(self, event: QuoteUpdated) -> None:
         quote = event.quote
+        deadlines = self._deadlines
+        if quote.received_ns >= deadlines.next_due_ns:  # a leg's timeout, a maker's fallback
+            deadlines.tick(quote.received_ns)
         bots = self._routes.get((quote.venue, quote.symbol))
         if bots:
             for bot in bots:

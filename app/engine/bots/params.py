@@ -35,6 +35,13 @@ class BotParams(BaseModel):
         default="hedge", description="when one leg fills and another does not"
     )
     leg_retries: int = Field(default=3, ge=0, le=10, description="hedge or unwind attempts")
+    leg_retry_delay_ms: int = Field(
+        default=0,
+        ge=0,
+        le=60_000,
+        description="market time before each retry after the first (a backtest needs > 0: "
+        "the replay's market stands still while a step runs)",
+    )
     leg_timeout_ms: int = Field(
         default=5_000, ge=10, le=600_000, description="market time a leg may take to end"
     )

@@ -46,6 +46,7 @@ def plan_of(bot: Bot[Any], step: Step, trace_id: str) -> ExecutionPlan:
         slippage_bps=p.slippage_bps,
         policy=LegRiskPolicy(p.leg_risk),
         retries=p.leg_retries,
+        retry_delay_ms=p.leg_retry_delay_ms,
         leg_timeout_ms=p.leg_timeout_ms,
         maker_first=p.maker_first,
         maker_timeout_ms=p.maker_timeout_ms,

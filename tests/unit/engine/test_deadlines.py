@@ -9,6 +9,7 @@ import pytest
 
 from app.core.clock import ManualClock
 from app.engine.deadlines import Deadlines
+from app.venues.gate import Gate
 
 MS = 1_000_000
 T0 = 1_800_000_000 * 1_000_000_000
@@ -152,3 +153,24 @@ async def test_run_ticks_on_wall_time_when_no_quote_comes() -> None:
         await asyncio.wait_for(sleep, timeout=10)  # a bound, not a measurement
     finally:
         poll.cancel()
+
+
+async def test_a_pause_gives_the_gate_up_and_takes_it_again_at_the_quote_of_its_deadline() -> None:
+    """A step pausing inside a replay at maximum speed: the feed may move on while it waits, and
+    is held again at the very quote that reaches the deadline, before the step even resumes."""
+    clock = ManualClock(T0)
+    gate = Gate()
+    deadlines = Deadlines(clock, gate)
+    gate.enter()  # the step holds it
+    pausing = asyncio.ensure_future(deadlines.pause_ms(250))
+    await settle_loop()
+    assert gate.busy == 0 and not pausing.done()  # the market may move
+    clock.set(T0 + 249_000_000)
+    deadlines.tick(clock.now_ns())
+    assert gate.busy == 0
+    clock.set(T0 + 250_000_000)
+    deadlines.tick(clock.now_ns())
+    assert gate.busy == 1  # held at this quote, synchronously
+    await pausing
+    assert gate.busy == 1
+    gate.leave()
