@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.core.orders import Order
+from app.core.orders import Fill, Order
 from app.engine.bots.manager import BotManager
 from app.engine.bots.model import BotView
 from app.engine.bots.params import BotParams
@@ -68,6 +68,10 @@ class BotCalls:
     async def bot_orders(self, bot_id: str) -> tuple[Order, ...]:
         """Every order the bot sent, in any run, oldest first."""
         return await self._bots.orders_of(bot_id)
+
+    async def bot_fills(self, bot_id: str) -> list[Fill]:
+        """Every fill of the bot, in any run, oldest first."""
+        return await self._bots.fills_of(bot_id)
 
     async def save_bot_template(self, name: str, kind: str, params: Mapping[str, Any]) -> None:
         await self._bots.save_template(name, kind, params)

@@ -13,7 +13,7 @@ from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, TypeVar
 
 from app.core.instruments import Instrument, InstrumentId
-from app.core.orders import Order, OrderRequest
+from app.core.orders import Fill, Order, OrderRequest
 from app.core.panic import PanicReport
 from app.core.trading_state import TradingState
 from app.engine.api import (
@@ -175,6 +175,9 @@ class Controller:
 
     async def bot_orders(self, bot_id: str) -> tuple[Order, ...]:
         return await self._engine.bot_orders(bot_id)
+
+    async def bot_fills(self, bot_id: str) -> list[Fill]:
+        return await self._engine.bot_fills(bot_id)
 
     async def bot_templates(self) -> list[TemplateRow]:
         return await self._engine.bot_templates()

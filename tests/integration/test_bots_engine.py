@@ -184,6 +184,8 @@ async def test_a_running_bot_runs_again_after_a_restart_in_the_same_state(
             before.position,
         )
         assert after.pnl.trades == before.pnl.trades == 2
+        fills = await engine.bot_fills("dca")  # the earlier run's, from the store
+        assert sorted(f.symbol for f in fills) == ["BTC/USDT", "BTC/USDT:USDT"]
         quotes(feed, 50_000, 50_300)  # the add: step 2 of cycle 1, not a second opening
         await settle(engine)
         assert {o.trace_id for o in await bot_orders(engine, "dca")} == {"dca:1:1", "dca:1:2"}

@@ -35,7 +35,7 @@ from app.core.events import (
 )
 from app.core.instruments import Instrument, InstrumentId
 from app.core.opportunities import Opportunity
-from app.core.orders import Order
+from app.core.orders import Fill, Order
 from app.core.quotes import Quote, QuoteBook
 from app.core.trading_state import TradingState
 from app.engine.bots.base import Bot
@@ -326,6 +326,13 @@ class BotManager:
                 key=lambda o: (o.created_ns, o.client_order_id),
             )
         )
+
+    async def fills_of(self, bot_id: str) -> list[Fill]:
+        """Every fill of the bot's orders, from the store (in any run), in time order."""
+        self._get(bot_id)
+        await self._store.flush()
+        fills = await self._store.run(repo.fills_by_origin, f"bot:{bot_id}")
+        return sorted(fills, key=lambda f: (f.ts_ns, f.trade_id))
 
     async def history(self, bot_id: str, limit: int = 200) -> list[IntentRow]:
         self._get(bot_id)

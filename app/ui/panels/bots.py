@@ -285,13 +285,20 @@ class BotsPanel(QWidget):
         self._refresh_history()
 
     async def _load_orders(self, bot_id: str) -> None:
+        """The bot's orders and fills of every run, from the store."""
         orders = await self._controller.bot_orders(bot_id)
+        fills = await self._controller.bot_fills(bot_id)
         self._note_orders(orders)
+        seen = {f.key for f in self._fills.get(bot_id, [])}
+        kept = [f for f in fills if f.key not in seen] + self._fills.get(bot_id, [])
+        self._fills[bot_id] = kept[-MAX_FILLS_PER_BOT:]
         if bot_id == self._selected:  # rows the bridge brought meanwhile are newer: kept
             shown = set(self.orders.all_keys())
             self.orders.upsert(
                 (o.client_order_id, o) for o in orders if o.client_order_id not in shown
             )
+            self.fills.upsert((f.key, f) for f in self._fills[bot_id])
+            self.chart.set_fills(self._fills[bot_id])
 
     def _note_orders(self, orders: Iterable[Order]) -> None:
         for order in orders:
