@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -705,6 +706,7 @@ class Engine(BotCalls):
             "crossed_quotes": stats.crossed_quotes,
             "opportunities_per_kind": self._opportunities.per_kind(),
             "orders_total": len(self._oms.orders),
+            "bots": dict(sorted(Counter(b.status.value for b in self._bots.views()).items())),
             "fills_total": self._oms.fills_total,
             "trading_state": self._risk.state.value,
             "risk_rejections": self._risk.stats(),
