@@ -292,6 +292,7 @@ async def test_a_halt_without_the_kill_switch_also_stops_the_bots(arbdesk_home: 
         await settle(engine)
         assert engine.bot("dca").status is BotStatus.STOPPED
         assert await engine.bot_orders("dca") == ()
+        assert engine.summary()["bots"] == {"stopped": 1}
         await engine.start_bot("dca")
         quotes(feed, 50_000, 50_150)
         await settle(engine)

@@ -66,6 +66,7 @@ async def test_replay_of_bundled_data_counts_every_quote_per_venue() -> None:
     # three paper venues with 100k USDT, 1 BTC and 10 ETH each, valued at real 2024-08-08 prices
     assert 3 * 100_000 + 3 * 55_000 < usdt < 3 * 100_000 + 3 * 65_000 + 3 * 10 * 2_800
     assert summary["orders_total"] == 0
+    assert summary["bots"] == {}  # none created
 
 
 async def test_sim_run_publishes_quotes_and_samples_spreads_into_the_store() -> None:
