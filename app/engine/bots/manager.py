@@ -39,7 +39,9 @@ from app.core.orders import Fill, Order
 from app.core.quotes import Quote, QuoteBook
 from app.core.trading_state import TradingState
 from app.engine.bots.base import Bot
-from app.engine.bots.ledger import BotLedger, MarkOf, PriceOf
+from app.engine.bots.books import BotBooks
+from app.engine.bots.context import Context, World
+from app.engine.bots.ledger import MarkOf, PriceOf
 from app.engine.bots.model import BotStatus, BotUpdated, BotView, Step
 from app.engine.bots.registry import bot_class
 from app.engine.bots.steps import (
@@ -100,15 +102,11 @@ class BotManager:
         self._bus = bus
         self._clock = clock
         self._store = store
-        self._book = book
         self._instruments = instruments
         self._capital = capital
         self._execute = execute
         self._trading_state = trading_state
         self._state_for = state_for
-        self._price = price
-        self._mark = mark
-        self._funding_rate = funding_rate
         self._spawn = spawn
         self._release_opportunity = release_opportunity
         self._leverage = leverage
@@ -118,7 +116,14 @@ class BotManager:
         self.gate = gate or Gate()
         self._bots: dict[str, Bot[Any]] = {}
         self._rows: dict[str, BotRow] = {}
-        self._ledgers: dict[str, BotLedger] = {}
+        self._books = BotBooks(instruments, capital, price=price, mark=mark, order=order)
+        self._world = World(
+            clock=clock,
+            book=book,
+            instruments=instruments,
+            funding_rate=funding_rate,
+            pnl_total=lambda bot_id: self._books.value(bot_id).total,
+        )
         self._status: dict[str, BotStatus] = {}
         self._busy: set[str] = set()  # bots with a step in flight
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -147,11 +152,7 @@ class BotManager:
                 continue
             self._adopt(bot, row, BotStatus(row.status))
             fills = await self._store.run(repo.fills_by_origin, f"bot:{row.id}")
-            ledger = self._ledgers[row.id]
-            ledger.restore_funding(row.state.get(FUNDING_KEY, {}))
-            for fill in fills:
-                for (venue, asset), delta in ledger.on_fill(fill).items():
-                    self._capital.note_spent(row.id, venue, asset, delta)
+            self._books.restore(row.id, fills, row.state.get(FUNDING_KEY, {}))
             orders = await self._store.run(repo.orders_by_origin, f"bot:{row.id}")
             self._orders[row.id] = len(orders)
         if not self._unsubscribe:
@@ -222,7 +223,6 @@ class BotManager:
 
     def view(self, bot_id: str) -> BotView:
         bot = self._get(bot_id)
-        ledger = self._ledgers[bot_id]
         return BotView(
             id=bot_id,
             kind=bot.kind,
@@ -230,7 +230,7 @@ class BotManager:
             phase=bot.phase,
             cycle=bot.cycle,
             position=bot.position_text(),
-            pnl=ledger.value(self._price, self._mark),
+            pnl=self._books.value(bot_id),
             orders=self._orders.get(bot_id, 0),
             last_event=self._rows[bot_id].last_event,
             params=bot.params.model_dump(mode="json"),
@@ -287,7 +287,8 @@ class BotManager:
         if bot_id in self._busy:
             raise BotError(f"bot {bot_id} has a step in flight")
         await self._store.run(repo.delete_bot, bot_id)
-        del self._bots[bot_id], self._rows[bot_id], self._ledgers[bot_id], self._status[bot_id]
+        del self._bots[bot_id], self._rows[bot_id], self._status[bot_id]
+        self._books.close(bot_id)
         self._capital.remove_pool(bot_id)
         self._reroute()
         self._bus.publish(BotUpdated(bot_id, BotStatus.STOPPED, self._clock.now_ns()))
@@ -374,7 +375,7 @@ class BotManager:
         bot_id = bot.id
         if not self._accepting or bot_id in self._busy:
             return False
-        ctx = _Context(self, bot_id)
+        ctx = Context(self._world, bot_id)
         try:
             step = bot.on_quote(quote, ctx) if quote is not None else None
             if opp is not None:
@@ -445,7 +446,7 @@ class BotManager:
         """The bot learns what filled; its state and the intent's end in one transaction.
         ``counted``: the step's orders are already in the bot's order count (``load``)."""
         bot_id = bot.id
-        ctx = _Context(self, bot_id)
+        ctx = Context(self._world, bot_id)
         bot.on_step_done(step, result, ctx)  # the bot keeps its cooldown from here
         if result.leg_risk_events:
             self._leg_risk[bot_id] = self._leg_risk.get(bot_id, 0) + result.leg_risk_events
@@ -489,43 +490,17 @@ class BotManager:
     # -- fills and funding -------------------------------------------------------------------
 
     def _on_fill(self, event: FillReceived) -> None:
-        fill = event.fill
-        order = self._current_order(fill.client_order_id)
-        if order is None or not order.origin.startswith("bot:"):
-            return
-        bot_id = order.origin[4:]
-        ledger = self._ledgers.get(bot_id)
-        if ledger is None:
-            return
-        for (venue, asset), delta in ledger.on_fill(fill).items():
-            self._capital.note_spent(bot_id, venue, asset, delta)
-        ledger.value(self._price, self._mark)
-        self._announce(bot_id)
+        bot_id = self._books.on_fill(event.fill)
+        if bot_id is not None:
+            self._announce(bot_id)
 
     def _on_funding(self, event: FundingPaid) -> None:
-        """Funding on a position goes to the bots holding it, by their share; the last one
-        gets the remainder, so the parts add up to the payment exactly."""
-        inst = InstrumentId(event.venue, event.symbol)
-        holders = [
-            (bot_id, ledger.held(inst))
-            for bot_id, ledger in sorted(self._ledgers.items())
-            if ledger.held(inst) * event.position_qty > 0
-        ]
-        if not holders or not event.position_qty:
-            return
-        left = event.amount
-        for i, (bot_id, qty) in enumerate(holders):
-            part = left if i == len(holders) - 1 else event.amount * qty / event.position_qty
-            left -= part
-            self._ledgers[bot_id].on_funding(event.venue, event.currency, part)
+        for bot_id, part in self._books.on_funding(event):
             note = f"funding {part} {event.currency} on {event.venue} {event.symbol}"
             self._spawn(f"bot:{bot_id}:funding", self._save(bot_id, note))
 
     def revalue(self) -> None:
-        """Value every bot that holds something (its drawdown and peak exposure follow)."""
-        for ledger in self._ledgers.values():
-            if ledger.holds_anything:
-                ledger.value(self._price, self._mark)
+        self._books.revalue()
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -547,7 +522,7 @@ class BotManager:
         self._bots[bot.id] = bot
         self._rows[bot.id] = row
         self._status[bot.id] = status
-        self._ledgers.setdefault(bot.id, BotLedger(self._instruments))
+        self._books.open(bot.id)
         self._capital.set_pool(bot.id, bot.params.pool_spec())
         self._reroute()
 
@@ -586,7 +561,7 @@ class BotManager:
             status=new_status.value,
             state={
                 **self._bots[bot_id].state_dict(),
-                FUNDING_KEY: self._ledgers[bot_id].funding_record(),
+                FUNDING_KEY: self._books.funding_record(bot_id),
             },
             state_version=row.state_version + 1,
             updated_ns=self._clock.now_ns(),
@@ -644,51 +619,6 @@ class BotManager:
         self._status[bot_id] = BotStatus.PAUSED
         self._reroute()
         self._spawn(f"bot:{bot_id}:pause", self._save(bot_id, message, status=BotStatus.PAUSED))
-
-    def fresh_quote(self, inst: InstrumentId, max_age_ms: int) -> Quote | None:
-        quote = self._book.get(inst.venue, inst.symbol)
-        if quote is None or quote.bid <= 0 or quote.ask <= 0:
-            return None
-        if self._clock.now_ns() - quote.received_ns > max_age_ms * 1_000_000:
-            return None
-        return quote
-
-    def instrument(self, inst: InstrumentId) -> Instrument:
-        return self._instruments[inst]
-
-    def pnl_total(self, bot_id: str) -> Decimal:
-        return self._ledgers[bot_id].value(self._price, self._mark).total
-
-    def funding_rate(self, venue: str, symbol: str) -> float | None:
-        return self._funding_rate(venue, symbol)
-
-    def now_ns(self) -> int:
-        return self._clock.now_ns()
-
-
-class _Context:
-    """``BotContext`` of one bot, over the manager."""
-
-    __slots__ = ("_bot_id", "_m")
-
-    def __init__(self, manager: BotManager, bot_id: str) -> None:
-        self._m = manager
-        self._bot_id = bot_id
-
-    def now_ns(self) -> int:
-        return self._m.now_ns()
-
-    def fresh_quote(self, inst: InstrumentId, max_age_ms: int) -> Quote | None:
-        return self._m.fresh_quote(inst, max_age_ms)
-
-    def instrument(self, inst: InstrumentId) -> Instrument:
-        return self._m.instrument(inst)
-
-    def pnl_total(self) -> Decimal:
-        return self._m.pnl_total(self._bot_id)
-
-    def funding_rate(self, venue: str, symbol: str) -> float | None:
-        return self._m.funding_rate(venue, symbol)
 
 
 def _trace(bot: Bot[Any]) -> str:

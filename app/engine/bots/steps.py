@@ -13,16 +13,16 @@ the intent is abandoned.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from app.core.instruments import Instrument, InstrumentId
 from app.core.money import ZERO
-from app.core.orders import Order
+from app.core.orders import Order, Side
 from app.engine.bots.base import Bot
 from app.engine.bots.model import Step
-from app.engine.capital import Capital, Need, needs_for
+from app.engine.capital import Need, needs_for
 from app.engine.execution import (
     ExecutionPlan,
     ExecutionResult,
@@ -33,8 +33,6 @@ from app.engine.execution import (
 from app.store.records import IntentRow
 
 log = logging.getLogger(__name__)
-
-Execute = Callable[[ExecutionPlan], Awaitable[ExecutionResult]]
 
 
 def plan_of(bot: Bot[Any], step: Step, trace_id: str) -> ExecutionPlan:
@@ -67,14 +65,9 @@ def needs_of(
         if leg.reduce_only:
             continue
         inst = instruments[InstrumentId(leg.venue, leg.symbol)]
-        price = leg.price * factor if leg.side.value == "buy" else leg.price
+        price = leg.price * factor if leg.side is Side.BUY else leg.price
         needs.append(needs_for(inst, leg.side, leg.quantity, price, leverage))
     return needs
-
-
-def reserve(capital: Capital, bot_id: str, key: str, needs: Sequence[Need]) -> None:
-    """All legs or none (raises ``CapitalRefused``)."""
-    capital.reserve(bot_id, key, needs)
 
 
 def step_json(step: Step) -> dict[str, Any]:
@@ -97,8 +90,6 @@ def step_json(step: Step) -> dict[str, Any]:
 
 
 def step_of(data: Mapping[str, Any]) -> Step:
-    from app.core.orders import Side
-
     legs = tuple(
         LegOrder(
             venue=str(leg["venue"]),
