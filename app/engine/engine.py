@@ -552,9 +552,10 @@ class Engine(BotCalls):
         reason = self._risk.halt_reason(self._portfolio.last, self._health.venues(), exposed)
         if reason is not None:
             self._bus.publish(Alert(AlertLevel.CRITICAL, "risk", f"automatic halt: {reason}"))
-            self._halt_task = self._supervisor.spawn(
-                "halt", self._panic_quietly(reason, "risk"), safety=True
-            )
+            # the halt holds the order gate: a replay at maximum speed stops at this quote
+            # until the kill switch is done, so every run halts at the same place
+            self._bots.gate.enter()
+            self._halt_task = self._supervisor.spawn("halt", self._halt(reason), safety=True)
 
     def _on_revalue(self, now_ns: int) -> None:
         self._portfolio.revalue(now_ns)
@@ -566,8 +567,11 @@ class Engine(BotCalls):
         they read are safety tasks (failing twice in a row halts trading)."""
         return self._supervisor.guard(f"timer:{name}", callback, safety=name in SAFETY_TIMERS)
 
-    async def _panic_quietly(self, reason: str, actor: str) -> None:
-        await self.panic(reason, actor=actor)
+    async def _halt(self, reason: str) -> None:
+        try:
+            await self.panic(reason, actor="risk")
+        finally:
+            self._bots.gate.leave()
 
     def _save_baseline_soon(self) -> None:
         """Queue the first baseline's write (from a timer, which cannot wait for the store)."""

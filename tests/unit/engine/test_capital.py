@@ -141,6 +141,22 @@ def test_pool_bounds_a_bot_even_with_free_balance_left() -> None:
     assert refused.value.available == 0
 
 
+def test_a_bot_may_sell_back_what_it_bought_in_either_kind_of_pool() -> None:
+    """A spot buy of 0.02 BTC: the bot can close it, though no pool names BTC."""
+    cap, balances = capital(a__USDT="1000", a__BTC="0.05")
+    cap.set_pool("amount", PoolSpec(amounts={("a", "USDT"): D(500)}))
+    cap.set_pool("share", PoolSpec(share=D("0.1")))
+    for bot in ("amount", "share"):
+        cap.note_spent(bot, "a", "BTC", D("0.02"))
+    assert cap.available("amount", "a", "BTC") == D("0.02")
+    assert cap.available("share", "a", "BTC") == D("0.005") + D("0.02")
+    cap.reserve("amount", "close", [Need("a", "BTC", D("0.02"))])
+    # the venue's free balance less what all bots reserved still bounds the other
+    assert cap.available("share", "a", "BTC") == D("0.025")
+    balances.free[("a", "BTC")] = D("0.03")
+    assert cap.available("share", "a", "BTC") == D("0.01")
+
+
 def test_share_pool_follows_the_free_balance() -> None:
     cap, balances = capital(a__USDT="1000")
     cap.set_pool("x", PoolSpec(share=D("0.25")))
@@ -403,9 +419,10 @@ class Model:
 
     def pool_limit(self, bot: str, slot: tuple[str, str]) -> Decimal:
         spec = POOLS[bot]
-        if spec.share is not None:
-            return spec.share * self.free[slot]
-        return spec.amounts.get(slot, D(0)) + self.net.get((bot, *slot), D(0))
+        net = self.net.get((bot, *slot), D(0))
+        if spec.share is not None:  # plus what the bot itself acquired there
+            return spec.share * self.free[slot] + max(net, D(0))
+        return spec.amounts.get(slot, D(0)) + net
 
     def fits(self, bot: str, wanted: list[Need]) -> bool:
         if bot not in POOLS:
