@@ -292,7 +292,8 @@ class Engine(BotCalls):
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Open everything (``open_offline``), then the feed and the timers."""
+        """Open everything (``open_offline``), let the bots that were running run again (not
+        while HALTED), then the feed and the timers."""
         await self.open_offline()
         resumed = await self._bots.resume()
         self.start_feed()
@@ -373,7 +374,8 @@ class Engine(BotCalls):
         return bool(done)
 
     async def stop(self) -> None:
-        """Stop in order: feed, timers, venues (each bounded by a timeout), then the store."""
+        """Stop in order: bots (no new step; steps in flight end, bounded), feed, timers, venues
+        (each bounded by a timeout), then the store."""
         if not self._running:
             return
         self._running = False
