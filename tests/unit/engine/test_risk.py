@@ -268,7 +268,6 @@ async def test_the_same_order_from_two_origins_is_not_a_duplicate(
     assert (await refused(engine, buy())).startswith("duplicate_order|")
 
 
-
 async def test_two_steps_of_a_bot_are_not_duplicates_but_a_repeat_within_a_step_is(
     make_engine: MakeEngine,
 ) -> None:
@@ -278,6 +277,7 @@ async def test_two_steps_of_a_bot_are_not_duplicates_but_a_repeat_within_a_step_
     await engine.submit_order(buy(origin="bot:a", trace_id="a:1:2"))
     text = await refused(engine, buy(origin="bot:a", trace_id="a:1:2"))
     assert text.startswith("duplicate_order|same order 0")
+
 
 async def test_a_bots_notional_limits_count_its_own_open_orders(make_engine: MakeEngine) -> None:
     engine, _ = await make_engine(
