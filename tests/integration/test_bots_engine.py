@@ -17,7 +17,7 @@ import pytest
 from app.core.events import Alert, AlertLevel
 from app.core.orders import Order
 from app.core.trading_state import TradingState
-from app.engine.api import BotError, BotStatus
+from app.engine.api import BotError, BotStatus, BotUpdated
 from app.engine.engine import Engine
 from tests.support.engines import ManualFeed, eventually, make_settings, manual_market
 
@@ -239,10 +239,14 @@ async def test_a_bot_whose_capital_is_refused_sends_nothing(arbdesk_home: Path) 
         quotes(feed, 50_000, 50_000)
         await engine.create_bot("spread_dca", dca_params(pool={"sim-a:USDT": "100"}), "poor")
         await engine.start_bot("poor")
-        quotes(feed, 50_000, 50_150)
-        await settle(engine)
+        updates: list[BotUpdated] = []
+        engine.subscribe(BotUpdated, updates.append)
+        for _ in range(5):  # it would open at each of them: refused once, then it waits
+            quotes(feed, 50_000, 50_150)
+            await settle(engine)
         assert await engine.bot_orders("poor") == ()
         assert "capital refused" in engine.bot("poor").last_event
+        assert len(updates) == 1
         assert not [a for a in alerts if a.level is AlertLevel.CRITICAL]
     finally:
         await engine.stop()

@@ -38,7 +38,7 @@ from app.core.opportunities import Opportunity
 from app.core.orders import Fill, Order
 from app.core.quotes import Quote, QuoteBook
 from app.core.trading_state import TradingState
-from app.engine.bots.base import Bot
+from app.engine.bots.base import Bot, cooling_down
 from app.engine.bots.books import BotBooks
 from app.engine.bots.context import Context, World
 from app.engine.bots.ledger import MarkOf, PriceOf
@@ -67,6 +67,8 @@ Spawn = Callable[..., Any]
 Execute = Callable[[ExecutionPlan], Awaitable[ExecutionResult]]
 #: How long ``stop_all`` / ``shutdown`` wait for steps in flight to end.
 STEP_DRAIN_S = 10.0
+#: Market time a bot waits after its capital was refused before it may decide again.
+REFUSED_PAUSE_NS = 1_000_000_000
 #: Where a bot's row keeps the funding it was paid (the store has its fills, not its funding).
 FUNDING_KEY = "ledger_funding"
 
@@ -126,6 +128,7 @@ class BotManager:
         )
         self._status: dict[str, BotStatus] = {}
         self._busy: set[str] = set()  # bots with a step in flight
+        self._refused_at: dict[str, int] = {}  # when a bot's capital was last refused
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._orders: dict[str, int] = {}
         self._leg_risk: dict[str, int] = {}
@@ -375,6 +378,8 @@ class BotManager:
         bot_id = bot.id
         if not self._accepting or bot_id in self._busy:
             return False
+        if cooling_down(self._clock.now_ns(), self._refused_at.get(bot_id), REFUSED_PAUSE_NS):
+            return False
         ctx = Context(self._world, bot_id)
         try:
             step = bot.on_quote(quote, ctx) if quote is not None else None
@@ -406,7 +411,11 @@ class BotManager:
             try:
                 self._capital.reserve(bot_id, trace, needs)
             except CapitalRefused as exc:
-                await self._save(bot_id, f"capital refused: {exc}")
+                # the bot would ask again at every quote: wait a while, and write it down once
+                self._refused_at[bot_id] = self._clock.now_ns()
+                event = f"capital refused: {exc}"
+                if self._rows[bot_id].last_event != event:
+                    await self._save(bot_id, event)
                 return
             try:
                 now = self._clock.now_ns()
