@@ -60,10 +60,6 @@ class Deadlines:
             self._sweep()
         return future
 
-    def sleep_ms(self, ms: float) -> asyncio.Future[None]:
-        """``sleep_until`` ``ms`` milliseconds of market time from now."""
-        return self.sleep_until(self._clock.now_ns() + int(ms * 1_000_000))
-
     async def wait_for(self, awaitable: Awaitable[Any], deadline_ns: int) -> bool:
         """Wait for ``awaitable`` until market time reaches ``deadline_ns``; True if it finished
         first (or was already finished), False at the deadline or on ``cancel_all``.

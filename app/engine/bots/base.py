@@ -134,10 +134,6 @@ class Bot(ABC, Generic[P]):
 
     # -- helpers for kinds -------------------------------------------------------------------
 
-    def begin_cycle(self, ctx: BotContext) -> None:
-        self.cycle_opened_ns = ctx.now_ns()
-        self.cycle_pnl_start = ctx.pnl_total()
-
     def end_cycle(self, ctx: BotContext, *, adds: int, reason: str) -> None:
         """Record the cycle that just closed and start the next one."""
         record = CycleRecord(
