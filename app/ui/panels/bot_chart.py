@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -22,11 +21,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from app.core.orders import Fill, Side
+from app.core.orders import Fill
 from app.core.quotes import Quote
 from app.engine.api import BotView
 from app.ui import format as fmt
 from app.ui.controller import Controller
+from app.ui.fill_markers import fill_spots
 from app.ui.spread_series import HIGH, LOW, MID, Pair, SpreadSeries, T
 from app.ui.theme import cache_axes
 
@@ -293,33 +293,7 @@ class BotChart(QWidget):
         self.redraw()
 
     def _rebuild_markers(self) -> None:
-        pair = self.series.pair
-        if pair is None:
-            self.markers.setData([])
-            return
-        spots = []
-        position: dict[tuple[str, str], Decimal] = {}
-        for f in self._fills:
-            key = (f.venue, f.symbol)
-            if key not in (pair.a, pair.b):
-                continue
-            before = position.get(key, Decimal(0))
-            after = before + (f.qty if f.side is Side.BUY else -f.qty)
-            position[key] = after
-            entry = abs(after) > abs(before)
-            t = f.ts_ns / 1e9
-            at = self.series.value_at(t)
-            color = fmt.GREEN if f.side is Side.BUY else fmt.RED
-            spots.append(
-                {
-                    "pos": (t, at[1] if at is not None else 0.0),
-                    "symbol": ("t1" if f.side is Side.BUY else "t") if entry else "o",
-                    "brush": pg.mkBrush(color) if entry else pg.mkBrush(None),
-                    "pen": pg.mkPen("#0d1015" if entry else color, width=1 if entry else 2),
-                    "data": (f, "entry" if entry else "exit"),
-                }
-            )
-        self.markers.setData(spots)
+        self.markers.setData(fill_spots(self._fills, self.series))
 
     def marker_count(self) -> int:
         return len(self.markers.data)

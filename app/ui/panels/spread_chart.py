@@ -35,6 +35,7 @@ from app.core.quotes import Quote
 from app.ui import format as fmt
 from app.ui.bridge import Bridge
 from app.ui.controller import Controller
+from app.ui.fill_markers import fill_spots
 from app.ui.spread_series import HIGH, LOW, MID, Pair, SpreadSeries, T
 from app.ui.theme import cache_axes
 
@@ -403,36 +404,7 @@ class SpreadChartPanel(QWidget):
         self.exit_lines[1].setVisible(exit_ != 0)
 
     def _rebuild_markers(self) -> None:
-        pair = self.series.pair
-        if pair is None:
-            self.markers.setData([])
-            return
-        spots = []
-        position: dict[tuple[str, str], Decimal] = {}
-        for f in self._fills:
-            key = (f.venue, f.symbol)
-            if key not in (pair.a, pair.b):
-                continue
-            before = position.get(key, Decimal(0))
-            after = before + (f.qty if f.side is Side.BUY else -f.qty)
-            position[key] = after
-            entry = abs(after) > abs(before)
-            t = f.ts_ns / 1e9
-            at = self.series.value_at(t)
-            y = at[1] if at is not None else 0.0
-            color = fmt.GREEN if f.side is Side.BUY else fmt.RED
-            # entries: a filled triangle pointing the fill's way; exits: a hollow circle
-            symbol = ("t1" if f.side is Side.BUY else "t") if entry else "o"
-            spots.append(
-                {
-                    "pos": (t, y),
-                    "symbol": symbol,
-                    "brush": pg.mkBrush(color) if entry else pg.mkBrush(None),
-                    "pen": pg.mkPen("#0d1015" if entry else color, width=1 if entry else 2),
-                    "data": (f, "entry" if entry else "exit"),
-                }
-            )
-        self.markers.setData(spots)
+        self.markers.setData(fill_spots(self._fills, self.series))
 
     def _marker_tip(self, x: float, y: float, data: object) -> str:
         if not isinstance(data, tuple):
