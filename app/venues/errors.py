@@ -38,3 +38,11 @@ class RateLimited(TransientError):
     def __init__(self, message: str, retry_after_s: float = 1.0) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class VenueBanned(RateLimited):
+    """HTTP 418: the venue banned this IP for every REST call until ``retry_after_s`` has passed."""
+
+
+class ClockSkew(TransientError):
+    """The venue refused the request's timestamp (Binance -1021): re-sync the clock, then retry."""
