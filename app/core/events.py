@@ -50,6 +50,17 @@ class VenueStatusChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class PrivateStreamChanged:
+    """A venue's private stream (orders, trades) lost, or (re)subscribed: updates may have been
+    missed meanwhile, so that venue alone is reconciled. Apart from ``VenueStatusChanged``, which
+    is the quotes' state (the venue light)."""
+
+    venue: str
+    state: VenueState
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class OrderUpdated:
     order: Order
 

@@ -10,8 +10,8 @@ update is the cheapest hand-over Python has, and the quote path is the hottest i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from app.core.accounting import Balance, Position
 from app.core.clock import Clock
@@ -39,6 +39,11 @@ class VenueListener(Protocol):
         """Funding settled on a position; reported besides (not instead of) the balance change."""
         ...
 
+    def on_status(self, venue: str, state: VenueState, detail: str) -> None:
+        """The venue's private stream (orders, trades) went down or was (re)subscribed: after
+        each subscribe that venue alone is reconciled, since updates may have been missed."""
+        ...
+
 
 @runtime_checkable
 class MarketFeed(Protocol):
@@ -62,6 +67,24 @@ class MarketFeed(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+StreamFactory = Callable[[], Coroutine[Any, Any, None]]
+
+
+@runtime_checkable
+class Streaming(Protocol):
+    """A feed or a venue whose long-lived loops (live streams) the engine's supervisor runs,
+    each restarted with backoff if it fails."""
+
+    def streams(self, sink: QuoteSink, status: StatusSink) -> dict[str, StreamFactory]: ...
+
+
+@runtime_checkable
+class PrivateStreaming(Protocol):
+    """A venue with a private stream (orders, trades) for the supervisor to run."""
+
+    def streams(self) -> dict[str, StreamFactory]: ...
 
 
 @runtime_checkable

@@ -10,12 +10,12 @@ integer compare per quote.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from app.core.clock import Clock
 from app.core.instruments import Instrument, InstrumentKind
 from app.core.quotes import Quote
-from app.venues.base import MarketFeed, QuoteSink, StatusSink
+from app.venues.base import MarketFeed, QuoteSink, StatusSink, StreamFactory, Streaming
 from app.venues.gate import Gate
 from app.venues.pacing import Holdable
 from app.venues.paper import PaperVenue
@@ -45,6 +45,8 @@ class PaperMarket:
         # replay clock may read 0 before its first quote.
         self._next_funding = 0
         self._started = False
+        # set by ``_matching``: writes its closure's schedule back
+        self._save_schedule: Callable[[], None] = lambda: None
 
     @property
     def feed(self) -> MarketFeed:
@@ -71,6 +73,20 @@ class PaperMarket:
         await self._feed.close()
 
     async def run(self, sink: QuoteSink, status: StatusSink) -> None:
+        on_quote = self._matching(sink)
+        try:
+            await self._feed.run(on_quote, status)
+        finally:
+            self._save_schedule()
+
+    def streams(self, sink: QuoteSink, status: StatusSink) -> dict[str, StreamFactory]:
+        """The wrapped feed's supervised streams (a live feed's), matching first; none for a
+        feed that only runs as a whole."""
+        if not isinstance(self._feed, Streaming):
+            return {}
+        return self._feed.streams(self._matching(sink), status)
+
+    def _matching(self, sink: QuoteSink) -> QuoteSink:
         venues = self._venues
         now = self._feed.clock.now_ns
         interval = self._interval_ns
@@ -90,10 +106,11 @@ class PaperMarket:
                 started = True
                 next_funding = (t // interval + 1) * interval
 
-        try:
-            await self._feed.run(on_quote, status)
-        finally:
+        def save() -> None:
             self._next_funding, self._started = next_funding, started
+
+        self._save_schedule = save
+        return on_quote
 
     def apply_funding(self) -> None:
         """Pay funding on every perpetual position of every paper venue, at the quote mid."""

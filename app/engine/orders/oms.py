@@ -56,6 +56,8 @@ from app.core.events import (
     OrderAnomaly,
     OrderUpdated,
     PositionChanged,
+    PrivateStreamChanged,
+    VenueState,
 )
 from app.core.instruments import Instrument, InstrumentId
 from app.core.money import ZERO
@@ -605,6 +607,11 @@ class OrderManager:
             payment.mark,
         )
         self._bus.publish(payment)
+
+    def on_status(self, venue: str, state: VenueState, detail: str) -> None:
+        """A private stream's state, for the engine (which reconciles the venue on subscribe)."""
+        log.info("%s private stream %s %s", venue, state, detail)
+        self._bus.publish(PrivateStreamChanged(venue, state, detail))
 
     # -- writes after the journal --------------------------------------------------------------
 
