@@ -36,11 +36,15 @@ async def real_markets(rest_url: str, ws_url: str) -> list[Any]:
         loader = ccxt.pro.binance({"options": dict(CCXT_OPTIONS)})
         point_at(loader, rest_url, ws_url)
         try:
-            markets = await loader.load_markets()
+            keep(await loader.load_markets())
         finally:
             await loader.close()
-        _markets.extend(markets[s] for s in SYMBOLS)
     return copy.deepcopy(_markets)
+
+
+def keep(markets: dict[str, Any]) -> None:
+    if not _markets:
+        _markets.extend(copy.deepcopy(markets[s]) for s in SYMBOLS)
 
 
 async def make_exchange(fake: FakeBinance, **overrides: Any) -> Any:
@@ -65,6 +69,7 @@ async def test_load_markets_reads_the_real_exchange_info(fake: FakeBinance) -> N
         markets = await exchange.load_markets()
     finally:
         await exchange.close()
+    keep(markets)
     assert len(markets) == 1695
     assert sum(1 for m in markets.values() if m["active"]) == 1262
     btc = markets["BTC/USDT"]
@@ -111,6 +116,17 @@ async def test_a_wrong_secret_or_key_is_an_authentication_error(fake: FakeBinanc
         finally:
             await exchange.close()
     assert fake.requests[-1].path == "/api/v3/account"
+    exchange = await make_exchange(fake, secret="not-the-secret")
+    try:
+        # the ws-api checks it too; ccxt 4.5.90 then trips on its own cleanup (handle_ws_error
+        # has already dropped the 'spot' subscription) and raises KeyError from the auth error
+        with pytest.raises(KeyError) as caught:
+            await exchange.watch_orders()
+        assert isinstance(caught.value.__context__, ccxt.AuthenticationError)
+        assert "-1022" in str(caught.value.__context__)
+    finally:
+        await exchange.close()
+    assert fake.private_subscriptions == 1
 
 
 async def test_fetch_and_cancel_by_client_id(fake: FakeBinance, ex: Any) -> None:
@@ -205,12 +221,13 @@ async def test_watch_orders_trades_and_balance_see_a_resting_order_fill(
     assert [t["id"] for t in fake.trades()] == [500]
 
 
+@pytest.mark.parametrize("abort", [False, True])
 async def test_drop_public_raises_network_error_and_the_next_watch_redials(
-    fake: FakeBinance, ex: Any
+    fake: FakeBinance, ex: Any, abort: bool
 ) -> None:
     watch = asyncio.create_task(ex.watch_bids_asks(["ETH/USDT"]))
     await fake.wait_public_subscribed("ETH/USDT")
-    await fake.drop_public()
+    await fake.drop_public(abort=abort)
     with pytest.raises(ccxt.NetworkError):
         await watch
     watch = asyncio.create_task(ex.watch_bids_asks(["ETH/USDT"]))
@@ -262,6 +279,7 @@ async def test_a_lost_create_answer_still_placed_the_order(
         placed = fake.order("BTC/USDT", "lost1")
         assert placed is not None and placed["status"] == "FILLED"
         assert fake.creates_by_client_id() == {"lost1": 1}
+        assert fake.balances()["BTC"] == (Decimal("10.01"), Decimal(0))
         settled = await exchange.fetch_order(None, "BTC/USDT", {"clientOrderId": "lost1"})
         assert settled["status"] == "closed"
     finally:

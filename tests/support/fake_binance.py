@@ -233,11 +233,14 @@ class _Client:
     streams: set[str] = field(default_factory=set)
     user_subscriptions: set[int] = field(default_factory=set)
     next_subscription: int = 0
+    closing: asyncio.Task[bool] | None = None
 
     def send(self, frame: str) -> None:
+        if self.closing is not None:
+            return
         if len(self.queue) >= _SLOW_CONSUMER_FRAMES:  # Binance drops slow consumers too
             self.queue.clear()
-            asyncio.get_running_loop().create_task(self.ws.close(code=1008))
+            self.closing = asyncio.get_running_loop().create_task(self.ws.close(code=1008))
             return
         self.queue.append(frame)
         self.wake.set()
@@ -670,10 +673,10 @@ class FakeBinance:
             if is_create and self._reject is not None:
                 (code, msg, status), self._reject = self._reject, None
                 raise BinanceError(status, code, msg)
-            result = handler(self, params)
+            answer = web.json_response(handler(self, params), headers=headers)
         except BinanceError as exc:
-            return web.json_response(exc.body(), status=exc.status, headers=headers)
-        if is_create and self._lose is not None:
+            answer = web.json_response(exc.body(), status=exc.status, headers=headers)
+        if is_create and self._lose is not None:  # whatever the outcome, the answer is lost
             (mode, hold_s), self._lose = self._lose, None
             if mode == "timeout":
                 await self._hang(hold_s)
@@ -687,7 +690,7 @@ class FakeBinance:
                 "Send status unknown; execution status unknown.",
             }
             return web.json_response(body, status=503, headers=headers)
-        return web.json_response(result, headers=headers)
+        return answer
 
     def _add_weight(self, path: str) -> int:
         now = time.monotonic()
@@ -878,6 +881,8 @@ class FakeBinance:
             quote_qty = _decimal_param(params, "quoteOrderQty")
             step = rules.market_step or rules.step
             qty = (quote_qty / top).quantize(step, ROUND_DOWN) if top else _ZERO
+            if top:
+                _check_lot(rules, qty, market=True)
         else:
             qty = _decimal_param(params, "quantity")
             _check_lot(rules, qty, market=True)
