@@ -373,3 +373,32 @@ async def test_standalone_generator_streams_book_tickers() -> None:
     finally:
         process.terminate()
         await process.wait()
+
+
+async def test_time_in_force_and_fills_limited_to_the_book_size() -> None:
+    async with FakeBinance(fill_to_book_size=True) as fake:
+        exchange = await make_exchange(fake)
+        try:
+            fake.push_book("BTC/USDT", "30000", "1", "30000.01", "0.004")
+            missed = await exchange.create_order(
+                "BTC/USDT", "limit", "buy", 0.01, 29999, {"timeInForce": "IOC"}
+            )
+            assert (missed["status"], missed["filled"]) == ("expired", 0.0)
+            fok = await exchange.create_order(
+                "BTC/USDT", "limit", "buy", 0.01, 30001, {"timeInForce": "FOK"}
+            )
+            assert (fok["status"], fok["filled"]) == ("expired", 0.0)
+            ioc = await exchange.create_order(
+                "BTC/USDT", "limit", "buy", 0.01, 30001, {"timeInForce": "IOC"}
+            )
+            assert (ioc["status"], ioc["filled"]) == ("expired", 0.004)
+            gtc = await exchange.create_order("BTC/USDT", "limit", "buy", 0.01, 30001)
+            assert (gtc["status"], gtc["filled"]) == ("open", 0.0)  # the ask was used up
+            fake.push_book("BTC/USDT", "30000", "1", "30000.01", "1")
+            done = await exchange.fetch_order(gtc["id"], "BTC/USDT")
+            assert (done["status"], done["filled"], done["price"]) == ("closed", 0.01, 30001.0)
+            trades = await exchange.fetch_my_trades("BTC/USDT", params={"fromId": 501})
+            assert [(t["id"], t["takerOrMaker"]) for t in trades] == [("501", "maker")]
+            assert fake.balances()["USDT"][1] == 0
+        finally:
+            await exchange.close()

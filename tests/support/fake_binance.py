@@ -18,9 +18,13 @@ the test (``push_book``), and resting limit orders when a later book update cros
 fault-injection methods (``drop_public``, ``lose_next_create``, ``rate_limit``, ``ban``, ...) let
 tests meet each failure the product must survive, deterministically.
 
-Run standalone for benchmarks (prints one JSON line with the URLs when ready)::
+Run standalone for benchmarks (prints one JSON line ``{"rest_url": ..., "ws_url": ...}`` on
+stdout when ready; keys default to ``DEFAULT_API_KEY``/``DEFAULT_SECRET``)::
 
-    python -m tests.support.fake_binance --port 0 --rate 5000 --symbols BTC/USDT,ETH/USDT
+    python -m tests.support.fake_binance --port 0 --rate 5000 --symbols BTC/USDT,ETH/USDT \
+        [--duration S] [--key K --secret S]
+
+ccxt needs ``CCXT_OPTIONS`` to load markets from it (``FakeBinance.ccxt_config`` has them).
 """
 
 from __future__ import annotations
@@ -247,7 +251,14 @@ class _Client:
 
 
 class FakeBinance:
-    """The fake exchange. Use ``async with FakeBinance() as fake:`` (or ``start``/``close``)."""
+    """The fake exchange. Use ``async with FakeBinance() as fake:`` (or ``start``/``close``).
+
+    ``balances`` are the starting free balances (default ``DEFAULT_BALANCES``). Fees are
+    ``fee_rate`` of each trade, charged in the quote asset (``fee_in="received"``: in what the
+    order receives, as Binance does without BNB). A taker fills its whole quantity at the top of
+    book unless ``fill_to_book_size``, which caps it at the top's size and uses that size up.
+    Order ids start at 1000, trade ids at 500, both increasing.
+    """
 
     def __init__(
         self,
