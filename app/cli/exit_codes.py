@@ -19,3 +19,6 @@ KEY_CHECK_FAILED = 5  # the exchange refused the key, or could not be reached to
 CREDENTIALS = 6  # the keychain or vault cannot be used: wrong passphrase, damaged vault, locked
 NO_ACCOUNT = 7  # no account has that label
 ABORTED = 8  # the user declined a confirmation, or ended a prompt (Ctrl-C, Ctrl-D)
+# ``headless``, the window and ``record`` with ``market.source = "live"``:
+LIVE_SETUP = 9  # a live exchange cannot be used: account, keys, network, symbols (message says)
+LIVE_NOT_CONFIRMED = 10  # mode = "live" headless without --live: real money needs it said

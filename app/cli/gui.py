@@ -20,13 +20,16 @@ from app.runtime import paths
 from app.runtime.logs import configure_logging
 from app.runtime.settings_loader import SettingsError, load_settings
 
-MARKETS = ("sim", "replay")
+MARKETS = ("sim", "replay", "live")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("the window (plain arbdesk)")
     group.add_argument(
-        "--market", dest="gui_market", choices=MARKETS, help="simulated market or recorded data"
+        "--market",
+        dest="gui_market",
+        choices=MARKETS,
+        help="simulated market, recorded data, or live exchanges (paper unless mode = live)",
     )
     group.add_argument(
         "--file", dest="gui_file", help="recorded BBO file for --market replay (.csv or .csv.gz)"
@@ -91,6 +94,7 @@ def main(args: argparse.Namespace) -> int:
     except ImportError as exc:
         print(f"arbdesk: the window cannot start: {exc}", file=sys.stderr)
         return exit_codes.FAILED
+    from app.engine.live_errors import LiveSetupError
     from app.venues.replay_file import ReplayFileError
 
     try:
@@ -100,6 +104,9 @@ def main(args: argparse.Namespace) -> int:
     except ReplayFileError as exc:
         print(f"arbdesk: {exc}", file=sys.stderr)
         return exit_codes.BAD_DATA
+    except LiveSetupError as exc:
+        print(f"arbdesk: {exc}", file=sys.stderr)
+        return exit_codes.LIVE_SETUP
     except KeyboardInterrupt:
         return exit_codes.FAILED
     except Exception as exc:

@@ -18,18 +18,28 @@ from typing import Any
 from app.cli import exit_codes
 from app.control.server import ControlServer
 from app.engine.engine import Engine
+from app.engine.live_errors import LiveSetupError
 from app.runtime import paths
 from app.runtime.logs import configure_logging
 from app.runtime.settings_loader import SettingsError, load_settings
 from app.venues.replay_file import ReplayFileError
 
 log = logging.getLogger(__name__)
-MARKETS = ("sim", "replay")
+MARKETS = ("sim", "replay", "live")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("headless", help="run the engine without a window")
-    p.add_argument("--market", choices=MARKETS, help="simulated market or recorded data")
+    p.add_argument(
+        "--market",
+        choices=MARKETS,
+        help="simulated market, recorded data, or live exchanges (paper unless mode = live)",
+    )
+    p.add_argument(
+        "--live",
+        action="store_true",
+        help='confirm that mode = "live" trades real money (refused without it)',
+    )
     p.add_argument("--file", help="recorded BBO file for --market replay (.csv or .csv.gz)")
     p.add_argument("--speed", type=_speed, help='market seconds per second, or "max"')
     p.add_argument("--duration", type=_positive, help="stop after S seconds of market time")
@@ -106,13 +116,26 @@ def main(args: argparse.Namespace) -> int:
     if args.file and settings.market.source != "replay":
         print("arbdesk: --file needs --market replay", file=sys.stderr)
         return exit_codes.USAGE
+    if settings.mode == "live" and not args.live:
+        print(
+            'arbdesk: mode = "live" sends real orders with real money on '
+            f"{', '.join(settings.live.accounts)}; run again with --live to confirm",
+            file=sys.stderr,
+        )
+        return exit_codes.LIVE_NOT_CONFIRMED
+
+    async def session() -> dict[str, Any]:
+        engine = await Engine.create(settings, replay_file=args.file, duration_s=args.duration)
+        return await run(engine)
+
     try:
-        engine = Engine(settings, replay_file=args.file, duration_s=args.duration)
+        summary = asyncio.run(session())
     except ReplayFileError as exc:
         print(f"arbdesk: {exc}", file=sys.stderr)
         return exit_codes.BAD_DATA
-    try:
-        summary = asyncio.run(run(engine))
+    except LiveSetupError as exc:
+        print(f"arbdesk: {exc}", file=sys.stderr)
+        return exit_codes.LIVE_SETUP
     except KeyboardInterrupt:
         return exit_codes.FAILED
     except Exception as exc:

@@ -67,7 +67,10 @@ async def panic_offline(
     """Halt, cancel everything venue by venue and verify (and flatten); always closes what it
     opened. Without ``flatten`` the engine has no quotes (``Engine.for_orders``: a replay's
     file is not read); flattening at market needs them."""
-    engine = (make_engine or (Engine if flatten else Engine.for_orders))(settings)
+    if make_engine is not None:
+        engine = make_engine(settings)
+    else:
+        engine = await Engine.create(settings, quotes=flatten)
     notes: list[str] = []
     try:
         report = await engine.panic_offline(reason, actor=actor)
@@ -80,11 +83,14 @@ async def panic_offline(
 
 
 async def resume_offline(
-    settings: Settings, actor: str = "cli", *, make_engine: MakeEngine = Engine.for_orders
+    settings: Settings, actor: str = "cli", *, make_engine: MakeEngine | None = None
 ) -> OfflineResume:
     """Reconcile afresh and leave HALTED only if every venue agrees; always closes what it
     opened. Raises when the engine cannot open (a venue that does not connect)."""
-    engine = make_engine(settings)
+    if make_engine is not None:
+        engine = make_engine(settings)
+    else:
+        engine = await Engine.create(settings, quotes=False)
     try:
         await engine.open_offline()
         report = await engine.reset_halt(confirm=True, actor=actor)

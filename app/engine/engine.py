@@ -29,7 +29,14 @@ from typing import Any, TypeVar
 
 from app.core.accounting import Balance, Position
 from app.core.bus import EventBus
-from app.core.events import Alert, AlertLevel, EquityUpdated, VenueState, VenueStatusChanged
+from app.core.events import (
+    Alert,
+    AlertLevel,
+    EquityUpdated,
+    PrivateStreamChanged,
+    VenueState,
+    VenueStatusChanged,
+)
 from app.core.instruments import Instrument, InstrumentId
 from app.core.money import money_str
 from app.core.opportunities import Opportunity
@@ -66,7 +73,7 @@ from app.store.engine import sqlite_url
 from app.store.records import EquitySnapshot, SpreadSample
 from app.store.schema import equity_snapshots, opportunity_samples, spread_samples
 from app.store.store import Store
-from app.venues.base import Venue
+from app.venues.base import PrivateStreaming, Streaming, Venue
 from app.venues.gate import Gate
 from app.venues.pacing import Holdable
 
@@ -221,6 +228,7 @@ class Engine(BotCalls):
         self._last_panic: PanicReport | None = None
         self._down: set[str] = set()
         self._bus.subscribe(VenueStatusChanged, self._on_venue_status)
+        self._bus.subscribe(PrivateStreamChanged, self._on_private_stream)
         self._feed_task: asyncio.Task[None] | None = None
         self._started_at = 0.0
         self._stopped_at: float | None = None
@@ -284,6 +292,26 @@ class Engine(BotCalls):
         return self._bots.gate
 
     @classmethod
+    async def create(
+        cls,
+        settings: Settings,
+        *,
+        quotes: bool = True,
+        replay_file: str | None = None,
+        duration_s: float | None = None,
+    ) -> Engine:
+        """The engine for ``settings``, built in the running loop: a live market loads its
+        exchanges' markets first (``LiveSetupError`` says what is wrong). ``quotes=False``:
+        the order path alone (``for_orders``)."""
+        if settings.market.source == "live":
+            from app.engine.live_market import live_market  # ccxt only when it is wanted
+
+            return cls(settings, market=await live_market(settings, paths.data_dir()))
+        if not quotes:
+            return cls.for_orders(settings)
+        return cls(settings, replay_file=replay_file, duration_s=duration_s)
+
+    @classmethod
     def for_orders(cls, settings: Settings) -> Engine:
         """An engine for the order path alone (the shell's kill switch, ``arbdesk resume``): the
         venues are built without their quotes, so a replay's file is not read."""
@@ -295,6 +323,10 @@ class Engine(BotCalls):
         """Open everything (``open_offline``), let the bots that were running run again (not
         while HALTED), then the feed and the timers."""
         await self.open_offline()
+        for venue in self._venues.values():
+            if isinstance(venue, PrivateStreaming):
+                for name, factory in venue.streams().items():
+                    self._supervisor.run(name, factory)
         resumed = await self._bots.resume()
         self.start_feed()
         self._schedule_timers()
@@ -359,6 +391,17 @@ class Engine(BotCalls):
             self._feed_task = self._supervisor.run("feed", self._run_feed, restart=False)
 
     async def _run_feed(self) -> None:
+        streams = (
+            self._feed.streams(self._market_data.on_quote, self._health.on_status)
+            if isinstance(self._feed, Streaming)
+            else {}
+        )
+        if streams:
+            # live: each stream is a task of its own, restarted by the supervisor; this one
+            # stands for the feed (it ends with the engine)
+            for name, factory in streams.items():
+                self._supervisor.run(name, factory)
+            await asyncio.Event().wait()
         try:
             await self._feed.run(self._market_data.on_quote, self._health.on_status)
         except Exception:
@@ -523,6 +566,15 @@ class Engine(BotCalls):
                 self._supervisor.spawn(
                     "reconcile", self._reconcile_quietly([event.venue]), safety=True
                 )
+
+    def _on_private_stream(self, event: PrivateStreamChanged) -> None:
+        """Orders and fills may have been missed while a private stream was down: after every
+        (re)subscribe that venue alone is reconciled (the others trade on)."""
+        if event.state is VenueState.DOWN:
+            message = f"{event.venue}: {event.detail or 'private stream down'}"
+            self._bus.publish(Alert(AlertLevel.WARNING, "venue", message))
+        elif event.state is VenueState.CONNECTED and event.venue in self._venues and self._running:
+            self._supervisor.spawn("reconcile", self._reconcile_quietly([event.venue]), safety=True)
 
     async def _reconcile_quietly(self, venues: list[str]) -> None:
         await self.reconcile(venues)

@@ -9,13 +9,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.runtime.risk_settings import OmsSettings, RiskSettings
 from app.runtime.scanner_settings import ScannersSettings
 
-LIVE_REFUSED = (
-    'live trading needs a live venue, which this version does not have yet; use mode = "paper"'
+LIVE_NEEDS_LIVE_SOURCE = (
+    'mode = "live" trades real money on the exchanges of market.source = "live" '
+    '(with [live] accounts); the simulated and replayed markets are paper only'
 )
 
 
@@ -43,7 +44,7 @@ class PaperSettings(_Section):
 
 
 class MarketSettings(_Section):
-    source: Literal["sim", "replay"] = "sim"
+    source: Literal["sim", "replay", "live"] = "sim"
     speed: float | Literal["max"] = Field(default=1.0, description="market seconds per second")
 
     @field_validator("speed")
@@ -67,6 +68,60 @@ class SimSettings(_Section):
 
 class ReplaySettings(_Section):
     file: str = Field(default="", description="empty: the bundled real Binance sample")
+
+
+class LiveUrls(_Section):
+    """Base URLs that replace scheme, host and port of every ccxt URL of one account or
+    exchange (regional endpoints, a proxy, a loopback fake); the paths are kept."""
+
+    rest: str = ""
+    ws: str = ""
+
+    @field_validator("rest", "ws")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and "://" not in value:
+            raise ValueError(f"not a base URL (scheme://host[:port]): {value!r}")
+        return value
+
+
+class LiveSettings(_Section):
+    """Live exchanges through ccxt (``market.source = "live"``)."""
+
+    venues: list[str] = Field(
+        default_factory=lambda: ["binance"],
+        description='exchanges (ccxt ids) whose public quotes paper trading uses; no keys',
+    )
+    accounts: list[str] = Field(
+        default_factory=list,
+        description='account labels (arbdesk keys add) that mode = "live" trades',
+    )
+    symbols: list[str] = Field(
+        default_factory=lambda: ["BTC/USDT", "ETH/USDT"],
+        description="unified symbols to stream and trade, where each exchange has them",
+    )
+    market_type: Literal["spot", "swap"] = Field(
+        default="spot", description="markets of the public venues (accounts have their own)"
+    )
+    urls: dict[str, LiveUrls] = Field(
+        default_factory=dict, description="per account label or exchange id"
+    )
+    stale_after_ms: int = Field(default=5_000, gt=0)
+    poll_interval_ms: int = Field(default=1_000, gt=0)
+    request_timeout_ms: int = Field(
+        default=8_000, gt=0, description="ccxt's own timeout, below oms.venue_timeout_s"
+    )
+    load_timeout_s: float = Field(default=30.0, gt=0)
+
+    @field_validator("venues", "accounts", "symbols")
+    @classmethod
+    def _no_blanks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not item or item != item.strip():
+                raise ValueError(f"not a name: {item!r}")
+        if len(set(value)) != len(value):
+            raise ValueError("each at most once")
+        return value
 
 
 class MarketDataSettings(_Section):
@@ -117,6 +172,7 @@ class Settings(_Section):
     paper: PaperSettings = PaperSettings()
     sim: SimSettings = SimSettings()
     replay: ReplaySettings = ReplaySettings()
+    live: LiveSettings = LiveSettings()
     market_data: MarketDataSettings = MarketDataSettings()
     portfolio: PortfolioSettings = PortfolioSettings()
     health: HealthSettings = HealthSettings()
@@ -126,11 +182,17 @@ class Settings(_Section):
     scanners: ScannersSettings = ScannersSettings()
     oms: OmsSettings = OmsSettings()
 
-    @field_validator("mode")
-    @classmethod
-    def _no_live_venue_yet(cls, value: str) -> str:
-        """``live`` only changed labels while simulated venues kept trading under a LIVE
-        banner: refused until a live venue exists (the live-trading work enables it)."""
-        if value == "live":
-            raise ValueError(LIVE_REFUSED)
-        return value
+    @model_validator(mode="after")
+    def _live_needs_live_venues(self) -> Settings:
+        """A LIVE banner over simulated venues would be a lie; and ccxt must give up on a
+        request before the OMS does, or an answer could arrive after it settled the order."""
+        if self.mode == "live" and self.market.source != "live":
+            raise ValueError(LIVE_NEEDS_LIVE_SOURCE)
+        if self.mode == "live" and not self.live.accounts:
+            raise ValueError('mode = "live" needs live.accounts: the labels of your accounts')
+        if self.live.request_timeout_ms >= self.oms.venue_timeout_s * 1000:
+            raise ValueError(
+                f"live.request_timeout_ms ({self.live.request_timeout_ms}) must be below "
+                f"oms.venue_timeout_s ({self.oms.venue_timeout_s:g} s)"
+            )
+        return self

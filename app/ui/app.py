@@ -23,10 +23,12 @@ from PySide6.QtWidgets import QApplication
 
 from app.control.server import ControlServer
 from app.engine.api import Engine
+from app.runtime import paths
 from app.runtime.settings import Settings
 from app.ui import theme
 from app.ui.bridge import Bridge
 from app.ui.controller import Controller
+from app.ui.live_confirm import ask_once_a_day
 from app.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -127,7 +129,10 @@ class Desk:
 
 
 async def _main(settings: Settings, replay_file: str | None, exit_after: float | None) -> int:
-    engine = Engine(settings, replay_file=replay_file)
+    if settings.mode == "live" and not ask_once_a_day(settings.live.accounts, paths.data_dir()):
+        log.info("live trading not confirmed: the window closes")
+        return 0
+    engine = await Engine.create(settings, replay_file=replay_file)
     desk = Desk(engine, control=True, freeze_gc=True)
     await desk.start()
     loop = asyncio.get_running_loop()

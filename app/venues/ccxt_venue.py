@@ -82,6 +82,7 @@ class CcxtVenue:
         self._balances_at = 0.0
         self.private_up = False
         self.private_reconnects = 0
+        self._private_state: VenueState | None = None
 
     @property
     def name(self) -> str:
@@ -256,14 +257,14 @@ class CcxtVenue:
                         self._status(VenueState.CONNECTED, "private stream subscribed")
                     await self._refresh_balances(done)
                     continue
-                _cancel(pending)
+                await _settle(pending)  # the others fail with the same socket: collected
                 if self._closed:
                     return
                 if not _network(failure):
                     raise failure
                 self.private_reconnects += 1
-                if self.private_up:
-                    self.private_up = False
+                self.private_up = False
+                if self._private_state is not VenueState.DOWN:
                     self._status(VenueState.DOWN, f"private stream lost ({_text(failure)})")
                 await asyncio.sleep(next(delays))
         finally:
@@ -314,6 +315,7 @@ class CcxtVenue:
             self._listener.on_balance(self._name, balance)
 
     def _status(self, state: VenueState, detail: str) -> None:
+        self._private_state = state
         if self._listener is not None:
             self._listener.on_status(self._name, state, detail)
 
@@ -327,11 +329,16 @@ class CcxtVenue:
         client_order_id: str | None = None,
     ) -> Order:
         venue_id = str(raw["id"]) if raw.get("id") is not None else None
+        # the exchange's order id first: a cancel's answer may carry the cancel's own client
+        # id (Binance: ours is then in ``origClientOrderId``)
+        info = raw.get("info")
+        original = info.get("origClientOrderId") if isinstance(info, Mapping) else None
         cid = (
             client_order_id
             or (known.client_order_id if known else None)
-            or our_client_id(self.exchange_id, raw.get("clientOrderId"))
             or (self._client_ids.get(venue_id) if venue_id else None)
+            or our_client_id(self.exchange_id, original)
+            or our_client_id(self.exchange_id, raw.get("clientOrderId"))
             or f"{self._name}:{venue_id}"
         )
         if venue_id is not None:
@@ -418,6 +425,16 @@ class CcxtVenue:
                 await self._exchange.load_time_difference()
             except Exception as exc:
                 log.warning("%s: time difference not re-synced: %s", self._name, _text(exc))
+
+
+async def _settle(pending: dict[str, asyncio.Future[Any]]) -> None:
+    """Let the other watches end (briefly), so that no exception is left unretrieved."""
+    if pending:
+        await asyncio.wait(pending.values(), timeout=1.0)
+    for future in pending.values():
+        if future.done() and not future.cancelled():
+            future.exception()
+    _cancel(pending)
 
 
 def _cancel(pending: dict[str, asyncio.Future[Any]]) -> None:

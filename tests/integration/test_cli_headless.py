@@ -119,16 +119,30 @@ def test_invalid_settings_file_stops_before_starting(arbdesk_home: Path, tmp_pat
     assert not (arbdesk_home / "data" / "arbdesk.sqlite").exists()
 
 
-def test_live_mode_is_refused_as_invalid_settings(arbdesk_home: Path, tmp_path: Path) -> None:
-    # mode = "live" only changed labels while simulated venues traded: refused until live venues
+def test_live_mode_on_a_simulated_market_is_refused(arbdesk_home: Path, tmp_path: Path) -> None:
+    # a LIVE banner over simulated venues would be a lie: live mode needs the live source
     f = tmp_path / "s.toml"
     f.write_text('mode = "live"\n')
     for command in (["headless", "--settings", str(f)], ["keys", "--settings", str(f), "list"]):
         result = arbdesk(*command, home=arbdesk_home)
         assert result.returncode == exit_codes.BAD_SETTINGS, (command, result.stderr)
-        assert "live trading needs a live venue" in result.stderr
-        assert 'use mode = "paper"' in result.stderr
+        assert 'trades real money on the exchanges of market.source = "live"' in result.stderr
     assert not (arbdesk_home / "data" / "arbdesk.sqlite").exists()
+
+
+def test_live_mode_headless_needs_live_on_the_command_line(
+    arbdesk_home: Path, tmp_path: Path
+) -> None:
+    f = tmp_path / "s.toml"
+    f.write_text('mode = "live"\n[market]\nsource = "live"\n[live]\naccounts = ["main"]\n')
+    result = arbdesk("headless", "--settings", str(f), home=arbdesk_home)
+    assert result.returncode == exit_codes.LIVE_NOT_CONFIRMED, result.stderr
+    assert "real orders with real money on main" in result.stderr
+    assert "--live" in result.stderr
+    # confirmed, the next problem is named: no such account (nothing reached any exchange)
+    result = arbdesk("headless", "--settings", str(f), "--live", home=arbdesk_home)
+    assert result.returncode == exit_codes.LIVE_SETUP, result.stderr
+    assert "no account 'main'" in result.stderr
 
 
 @pytest.mark.parametrize("bad", [["--speed", "0"], ["--duration", "-1"], ["--file", "x.csv"]])

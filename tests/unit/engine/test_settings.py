@@ -56,7 +56,7 @@ def test_invalid_value_names_key_value_and_what_is_allowed(tmp_path: Path) -> No
     assert str(f) in text
     assert "market.source" in text
     assert "'binance'" in text
-    assert "'sim' or 'replay'" in text
+    assert "'sim', 'replay' or 'live'" in text
 
 
 def test_unknown_key_is_refused_by_name(tmp_path: Path) -> None:
@@ -108,14 +108,19 @@ def test_stable_equivalents_are_a_setting(tmp_path: Path) -> None:
         load_settings(f)
 
 
-def test_live_mode_is_refused_until_there_is_a_live_venue(tmp_path: Path) -> None:
+def test_live_mode_needs_the_live_source_and_accounts(tmp_path: Path) -> None:
     f = tmp_path / "s.toml"
     f.write_text('mode = "live"\n')
-    with pytest.raises(SettingsError) as err:
+    with pytest.raises(SettingsError, match="the simulated and replayed markets are paper only"):
         load_settings(f)
-    assert (
-        "mode = 'live': live trading needs a live venue, which this version does not have "
-        'yet; use mode = "paper"'
-    ) in str(err.value)
-    f.write_text('mode = "paper"\n')
-    assert load_settings(f).mode == "paper"
+    f.write_text('mode = "live"\n[market]\nsource = "live"\n')
+    with pytest.raises(SettingsError, match=r"needs live\.accounts"):
+        load_settings(f)
+    f.write_text('mode = "live"\n[market]\nsource = "live"\n[live]\naccounts = ["main"]\n')
+    assert load_settings(f).live.accounts == ["main"]
+    f.write_text("[live]\nrequest_timeout_ms = 10000\n")
+    with pytest.raises(SettingsError, match=r"must be below oms\.venue_timeout_s"):
+        load_settings(f)
+    f.write_text('[live.urls.main]\nrest = "127.0.0.1:80"\n')
+    with pytest.raises(SettingsError, match="not a base URL"):
+        load_settings(f)
