@@ -66,7 +66,8 @@ _OFFLINE = "offline: ccxt request builder"
 _FACTS: Final[dict[str, _Facts]] = {
     "binance": _Facts(
         True,
-        "offline: error bodies, exchangeInfo, request builder",
+        "loopback fake (REST, streams, ws-api): orders, lost answers, 429/418, clock skew, "
+        "dropped streams, missed fills, panic; real exchangeInfo and error bodies",
         "cancel-all, my trades and (with warnWithoutSymbol) open orders need a symbol; "
         "fetch/cancel by origClientOrderId; spot private streams on the ws-api",
     ),

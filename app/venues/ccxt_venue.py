@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 SUBSCRIBED_AFTER_S = 0.5  # a private watch pending this long without an error is subscribed
 BALANCE_REFRESH_S = 1.0
+#: Exchanges whose fetch by client id misses orders (ccxt 4.5.90): Kraken sends it as an
+#: integer ``userref``; Bybit's ``fetch_order`` sees only the last 500 orders. Listed instead.
+FETCH_BY_LISTING = frozenset({"kraken", "bybit"})
 
 
 class CcxtVenue:
@@ -64,6 +67,7 @@ class CcxtVenue:
         secrets: Sequence[str | Secret] = (),
         call_timeout_s: float = 9.0,
         backoff: Backoff = STREAM_BACKOFF,
+        fetch_by_listing: bool | None = None,
     ) -> None:
         self._name = name
         self._exchange = exchange
@@ -73,6 +77,9 @@ class CcxtVenue:
         self._secrets = tuple(s for s in secrets if s)
         self._call_timeout_s = call_timeout_s
         self._backoff = backoff
+        self._by_listing = (
+            exchange.id in FETCH_BY_LISTING if fetch_by_listing is None else fetch_by_listing
+        )
         self._listener: VenueListener | None = None
         self._client_ids: dict[str, str] = {}  # exchange order id -> our client order id
         self._orders: dict[str, Order] = {}  # our last view of each order, by client id
@@ -183,6 +190,8 @@ class CcxtVenue:
 
     async def fetch_order(self, client_order_id: str, symbol: str) -> Order | None:
         self._instrument(symbol)
+        if self._venue_id(client_order_id) is None and self._by_listing:
+            return await self._find_listed(client_order_id, symbol)
         try:
             raw = await self._call(
                 Operation.READ,
@@ -196,6 +205,19 @@ class CcxtVenue:
         order = self._order(raw, client_order_id=client_order_id)
         self._deliver_trades(raw.get("trades") or [], client_order_id)
         return order
+
+    async def _find_listed(self, client_order_id: str, symbol: str) -> Order | None:
+        """Our order among the symbol's open and recent closed ones (see FETCH_BY_LISTING)."""
+        ex = self._exchange
+        listings = [ex.fetch_open_orders]
+        if ex.has.get("fetchClosedOrders"):
+            listings.append(ex.fetch_closed_orders)
+        for listing in listings:
+            for raw in await self._call(Operation.READ, listing, symbol):
+                info = raw.get("clientOrderId")
+                if our_client_id(self.exchange_id, info) == client_order_id:
+                    return self._order(raw, client_order_id=client_order_id)
+        return None
 
     async def fetch_fills(self, since_ns: int = 0, symbol: str | None = None) -> list[Fill]:
         since_ms = since_ns // 1_000_000 if since_ns > 0 else None

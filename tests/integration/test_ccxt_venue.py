@@ -75,7 +75,11 @@ class Live:
 
 @asynccontextmanager
 async def live(
-    *, timeout_s: float = 2.0, backoff: Backoff = FAST, poll_s: float = 0.02
+    *,
+    timeout_s: float = 2.0,
+    backoff: Backoff = FAST,
+    poll_s: float = 0.02,
+    fetch_by_listing: bool | None = None,
 ) -> AsyncIterator[Live]:
     async with FakeBinance() as fake:
         keys = KeyMaterial(Secret(fake.api_key), Secret(fake.secret))
@@ -99,6 +103,7 @@ async def live(
             secrets=tuple(keys.secrets()),
             call_timeout_s=timeout_s + 0.5,
             backoff=backoff,
+            fetch_by_listing=fetch_by_listing,
         )
         heard, quotes, states = Heard(), [], []
         venue.set_listener(heard)
@@ -121,9 +126,7 @@ async def live(
 
 def order(cid: str, qty: str, price: str | None, side: Side = Side.BUY) -> Order:
     kind = OrderType.LIMIT if price is not None else OrderType.MARKET
-    return Order(
-        cid, "bn", "BTC/USDT", side, kind, Decimal(qty), Decimal(price) if price else None
-    )
+    return Order(cid, "bn", "BTC/USDT", side, kind, Decimal(qty), Decimal(price) if price else None)
 
 
 async def test_an_order_carries_our_client_id_at_the_exchange_precision() -> None:
@@ -159,6 +162,25 @@ async def test_a_market_order_fills_and_its_trade_names_our_order() -> None:
         assert fills[0].fee == Decimal("0.50001")
         await eventually(lambda: any(f.trade_id == fills[0].trade_id for f in lv.heard.fills))
         assert {f.client_order_id for f in lv.heard.fills} == {"AD2b"}
+
+
+async def test_where_fetch_by_client_id_misses_orders_they_are_found_by_listing() -> None:
+    # Kraken and Bybit (FETCH_BY_LISTING): the same path, on the fake Binance
+    async with live(fetch_by_listing=True) as lv:
+        lv.fake.push_book("BTC/USDT", "50000", "1", "50001", "1")
+        lv.fake.lose_next_create("503")
+        with pytest.raises(AmbiguousOutcome):
+            await lv.venue.create_order(order("AD6g", "0.01", "40000"))
+        lv.fake.lose_next_create("503")
+        with pytest.raises(AmbiguousOutcome):
+            await lv.venue.create_order(order("AD6h", "0.01", None))
+        resting = await lv.venue.fetch_order("AD6g", "BTC/USDT")
+        filled = await lv.venue.fetch_order("AD6h", "BTC/USDT")
+        assert resting is not None and resting.status is OrderStatus.OPEN
+        assert filled is not None and filled.status is OrderStatus.FILLED
+        assert await lv.venue.fetch_order("AD6i", "BTC/USDT") is None
+        by_client_id = [r for r in lv.fake.requests if "origClientOrderId" in r.query]
+        assert by_client_id == []
 
 
 async def test_a_rejection_keeps_the_exchange_text() -> None:
