@@ -30,7 +30,7 @@ from app.venues.errors import (
     VenueBanned,
 )
 from tests.support.engines import eventually
-from tests.support.fake_binance import FakeBinance
+from tests.support.fake_binance import FakeBinance, symbol_rules
 
 FAST = Backoff(0.02, max_s=0.1, jitter=0.5)
 SYMBOLS = ("BTC/USDT", "ETH/USDT")
@@ -127,6 +127,28 @@ async def live(
 def order(cid: str, qty: str, price: str | None, side: Side = Side.BUY) -> Order:
     kind = OrderType.LIMIT if price is not None else OrderType.MARKET
     return Order(cid, "bn", "BTC/USDT", side, kind, Decimal(qty), Decimal(price) if price else None)
+
+
+async def test_instruments_keep_the_exchange_filters_of_every_trading_market() -> None:
+    async with FakeBinance() as fake:
+        config = ExchangeConfig("binance", rest_url=fake.rest_url, ws_url=fake.ws_url)
+        exchange = make_exchange(config)
+        try:
+            await exchange.load_markets()
+            # ccxt renames a few assets (YOYO is YOYOW): go through the exchange's market id
+            unified = {mid: ms[0]["symbol"] for mid, ms in exchange.markets_by_id.items()}
+            found = {
+                inst.symbol: inst
+                for inst in instruments_from_markets("bn", exchange.markets, exchange.precisionMode)
+            }
+        finally:
+            await exchange.close()
+    trading = [r for r in symbol_rules().values() if r.status == "TRADING"]
+    assert len(trading) == 1262
+    for rules in trading:
+        inst = found[unified[rules.symbol]]
+        assert (inst.tick_size, inst.step_size) == (rules.tick, rules.step), rules.symbol
+        assert (inst.min_qty, inst.min_notional) == (rules.min_qty, rules.min_notional)
 
 
 async def test_an_order_carries_our_client_id_at_the_exchange_precision() -> None:

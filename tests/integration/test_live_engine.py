@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from app.core.events import Alert, AlertLevel, FillReceived
+from app.core.events import Alert, AlertLevel, FillReceived, VenueState
 from app.core.orders import OrderRequest, OrderStatus, OrderType, Side
 from app.core.secrets import KeyMaterial, Secret
 from app.credentials import credential_store_from_env
@@ -39,7 +39,9 @@ def keychain() -> Iterator[None]:
         yield
 
 
-def live_settings(fake: FakeBinance, *, mode: str = "live", **live: Any) -> Any:
+def live_settings(
+    fake: FakeBinance, *, mode: str = "live", health: dict[str, Any] | None = None, **live: Any
+) -> Any:
     section: dict[str, Any] = {
         "venues": ["binance"],
         "accounts": [LABEL] if mode == "live" else [],
@@ -58,6 +60,7 @@ def live_settings(fake: FakeBinance, *, mode: str = "live", **live: Any) -> Any:
         market={"source": "live"},
         live=section,
         oms={"venue_timeout_s": 3.0},
+        health=health or {},
     )
 
 
@@ -107,6 +110,21 @@ async def test_paper_trading_on_live_quotes_needs_no_keys_and_sends_nothing() ->
         await eventually(lambda: engine.order(cid).status is OrderStatus.FILLED)
         assert fake.creates_by_client_id() == {}
         assert engine.summary()["mode"] == "paper"
+
+
+async def test_a_silent_stream_turns_the_venue_light_stale_and_quotes_turn_it_back() -> None:
+    def light(engine: Engine) -> VenueState | None:
+        states = {v.venue: v.state for v in engine.snapshot().venues}
+        return states.get("binance")
+
+    async with FakeBinance(balances=BALANCES) as fake:
+        settings = live_settings(fake, mode="paper", health={"venue_stale_ms": 400})
+        async with running(settings) as engine:
+            await quoted(fake, engine, "binance")
+            assert light(engine) is VenueState.CONNECTED
+            await eventually(lambda: light(engine) is VenueState.STALE, what="stale")
+            fake.push_book("BTC/USDT", "50100", "2", "50101", "2")
+            await eventually(lambda: light(engine) is VenueState.CONNECTED, what="fresh")
 
 
 async def test_live_orders_reach_the_exchange_with_our_client_id() -> None:
