@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,27 @@ def last_call() -> CallTrace:
     return _trace.get()
 
 
+@dataclass(slots=True)
+class RestLimits:
+    """When this exchange's REST API may be called again: a 429's Retry-After, or a 418's ban
+    (every call refused until it ends). Kept on the exchange, so that the venue's orders and
+    the feed's polling, which share it, both respect it (a call during a ban lengthens it)."""
+
+    blocked_until: float = 0.0  # time.monotonic()
+    banned: bool = False
+
+    def wait_s(self) -> float:
+        wait = self.blocked_until - time.monotonic()
+        if wait <= 0:
+            self.banned = False
+            return 0.0
+        return wait
+
+    def block(self, seconds: float, *, banned: bool) -> None:
+        self.blocked_until = max(self.blocked_until, time.monotonic() + seconds)
+        self.banned = self.banned or banned
+
+
 @dataclass(frozen=True, slots=True)
 class ExchangeConfig:
     exchange_id: str
@@ -82,6 +104,7 @@ def make_exchange(config: ExchangeConfig, keys: KeyMaterial | None = None) -> An
             "options": options,
         }
     )
+    exchange.rest_limits = RestLimits()
     _limit_market_types(exchange, config.market_type)
     if config.sandbox:
         if not exchange.urls.get("test"):

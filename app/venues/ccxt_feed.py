@@ -25,7 +25,9 @@ from app.core.events import VenueState
 from app.core.instruments import Instrument
 from app.core.quotes import Quote
 from app.venues.base import QuoteSink, StatusSink, StreamFactory
-from app.venues.ccxt_exchange import close_exchange
+from app.venues.ccxt_errors import Operation, classify
+from app.venues.ccxt_exchange import begin_call, close_exchange, last_call
+from app.venues.errors import RateLimited, VenueBanned
 
 log = logging.getLogger(__name__)
 
@@ -279,6 +281,10 @@ class CcxtFeed:
             silent = time.monotonic() - self._last_message[venue] > self._stale_after_s
             if self._stream_up[venue] and not silent:
                 continue
+            limits = getattr(exchange, "rest_limits", None)
+            if limits is not None and limits.wait_s() > 0:
+                continue  # a 429 or a ban: polling now would only lengthen it
+            begin_call()
             try:
                 tickers = await self._fetch_quotes(exchange, source.symbols)
             except asyncio.CancelledError:
@@ -286,6 +292,12 @@ class CcxtFeed:
             except Exception as exc:
                 if not _is_network(exc) and not _is_exchange_error(exc):
                     raise
+                trace = last_call()
+                error = classify(
+                    exc, Operation.READ, retry_after_s=trace.retry_after_s, status=trace.status
+                )
+                if isinstance(error, RateLimited) and limits is not None:
+                    limits.block(error.retry_after_s, banned=isinstance(error, VenueBanned))
                 log.info("%s REST poll failed: %s", venue, _short(exc))
                 continue
             self.polled[venue] += 1

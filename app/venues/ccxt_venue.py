@@ -32,7 +32,7 @@ from app.core.orders import Fill, Order, OrderType, TimeInForce
 from app.core.secrets import Secret
 from app.venues.base import StreamFactory, VenueListener
 from app.venues.ccxt_errors import Operation, classify
-from app.venues.ccxt_exchange import begin_call, close_exchange, last_call
+from app.venues.ccxt_exchange import RestLimits, begin_call, close_exchange, last_call
 from app.venues.ccxt_feed import STREAM_BACKOFF
 from app.venues.ccxt_ids import client_id_params, our_client_id
 from app.venues.ccxt_parse import balances_of, fill_of, order_of, position_of
@@ -83,8 +83,7 @@ class CcxtVenue:
         self._listener: VenueListener | None = None
         self._client_ids: dict[str, str] = {}  # exchange order id -> our client order id
         self._orders: dict[str, Order] = {}  # our last view of each order, by client id
-        self._blocked_until = 0.0  # monotonic: Retry-After of a 429, or a 418's ban
-        self._banned = False
+        self._limits: RestLimits = exchange.rest_limits
         self._closed = False
         self._balances_at = 0.0
         self.private_up = False
@@ -425,11 +424,10 @@ class CcxtVenue:
             raise error from exc
 
     async def _wait_for_limits(self) -> None:
-        wait = self._blocked_until - time.monotonic()
+        wait = self._limits.wait_s()
         if wait <= 0:
-            self._banned = False
             return
-        if self._banned:
+        if self._limits.banned:
             raise VenueBanned(f"{self._name} is banned for another {wait:.0f} s", wait)
         if wait > self._call_timeout_s:
             raise RateLimited(f"{self._name} is rate limited for another {wait:.1f} s", wait)
@@ -437,9 +435,7 @@ class CcxtVenue:
 
     async def _after_error(self, error: VenueError) -> None:
         if isinstance(error, RateLimited):
-            until = time.monotonic() + error.retry_after_s
-            self._blocked_until = max(self._blocked_until, until)
-            self._banned = self._banned or isinstance(error, VenueBanned)
+            self._limits.block(error.retry_after_s, banned=isinstance(error, VenueBanned))
             log.warning("%s: %s; REST calls wait %.1f s", self._name, error, error.retry_after_s)
         elif isinstance(error, ClockSkew) and hasattr(self._exchange, "load_time_difference"):
             log.warning("%s: clock skew (%s); re-syncing the time difference", self._name, error)

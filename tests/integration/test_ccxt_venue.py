@@ -265,6 +265,32 @@ async def test_a_418_ban_blocks_every_rest_call_of_that_venue() -> None:
         assert lv.fake.creates_by_client_id() == {}
 
 
+async def test_a_ban_met_by_an_order_call_stops_the_polling_too() -> None:
+    async with live(backoff=Backoff(0.3, jitter=0)) as lv:  # down 0.3 s: some 15 polls due
+        await lv.fake.wait_public_subscribed("BTC/USDT")
+        lv.fake.ban(retry_after_s=60)
+        with pytest.raises(VenueBanned):
+            await lv.venue.fetch_balances()
+        sent = len(lv.fake.requests)
+        await lv.fake.drop_public()  # the stream is down: the feed would poll every 20 ms
+        await lv.fake.until(lambda: lv.fake.public_subscriptions > 1)
+        assert len(lv.fake.requests) == sent
+
+
+async def test_a_rate_limit_met_by_polling_holds_the_order_calls_back() -> None:
+    async with live(backoff=Backoff(5.0, jitter=0)) as lv:  # stays down: polls run
+        await lv.fake.wait_public_subscribed("BTC/USDT")
+        await lv.fake.drop_public()
+        sent = len(lv.fake.requests)
+        lv.fake.rate_limit(1, retry_after_s=30.0)
+        await lv.fake.until(lambda: len(lv.fake.requests) > sent)  # a poll met the 429
+        await asyncio.sleep(0.1)  # further polls would come every 20 ms
+        sent = len(lv.fake.requests)
+        with pytest.raises(RateLimited):
+            await lv.venue.fetch_balances()
+        assert len(lv.fake.requests) == sent
+
+
 async def test_a_clock_skew_error_resyncs_the_time_difference() -> None:
     async with live() as lv:
         lv.fake.clock_offset_ms = 120_000
