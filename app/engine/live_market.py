@@ -212,6 +212,11 @@ async def _load(plan: _Plan, exchange: Any, settings: Settings) -> list[Instrume
             f"{plan.venue}: {exchange.id} markets not loaded: {type(exc).__name__}: {text[:300]}"
         ) from None
     venue_symbols = _symbols_for(plan, exchange.markets)
+    if not venue_symbols:
+        raise LiveSetupError(
+            f"{plan.venue}: none of {', '.join(plan.symbols)} is a {plan.config.market_type} "
+            "market; a venue trades one market type (spot, or swap as BTC/USDT:USDT)"
+        )
     every = instruments_from_markets(plan.venue, exchange.markets, exchange.precisionMode)
     by_symbol = {inst.symbol: inst for inst in every}
     missing = [s for s in venue_symbols if s not in by_symbol]

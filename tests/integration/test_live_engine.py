@@ -186,6 +186,8 @@ async def test_a_wrong_account_or_symbol_says_what_to_change() -> None:
             await Engine.create(live_settings(fake))
         with pytest.raises(LiveSetupError, match="has no active market NOPE/USDT"):
             await Engine.create(live_settings(fake, mode="paper", symbols=["NOPE/USDT"]))
+        with pytest.raises(LiveSetupError, match="none of BTC/USDT:USDT is a spot market"):
+            await Engine.create(live_settings(fake, mode="paper", symbols=["BTC/USDT:USDT"]))
 
 
 async def test_a_private_stream_that_drops_raises_a_warning() -> None:
