@@ -74,22 +74,36 @@ def update_id(ticker: Mapping[str, Any]) -> int | None:
 
 
 class _Dedup:
-    """The last update id and top of book per symbol of one venue. An update is new when its
-    id is higher than the last one (where the exchange numbers them) and it changes the top of
-    book: a poll has no id, and the stream's next message may repeat what the poll gave."""
+    """The last update id, exchange time and top of book per symbol of one venue. An update is
+    new when it changes the top of book and is not older than the last one: by its update id
+    where the exchange numbers them, else by its exchange time (OKX's tickers have no id, and
+    one re-sent after a newer one must not roll the quote back). A poll has neither, and the
+    stream's next message may repeat what the poll gave: the unchanged top of book drops it."""
 
     def __init__(self) -> None:
         self.last_id: dict[str, int] = {}
+        self.last_ts: dict[str, int] = {}
         self.last_book: dict[str, tuple[float, float, float, float]] = {}
         self.duplicates = 0
 
-    def fresh(self, symbol: str, uid: int | None, book: tuple[float, float, float, float]) -> bool:
+    def fresh(
+        self,
+        symbol: str,
+        uid: int | None,
+        book: tuple[float, float, float, float],
+        ts: int = 0,
+    ) -> bool:
         if uid is not None:
             last = self.last_id.get(symbol)
             if last is not None and uid <= last:
                 self.duplicates += 1
                 return False
             self.last_id[symbol] = uid
+        elif ts:
+            if ts < self.last_ts.get(symbol, 0):
+                self.duplicates += 1
+                return False
+            self.last_ts[symbol] = ts
         if self.last_book.get(symbol) == book:
             self.duplicates += 1
             return False
@@ -214,10 +228,11 @@ class CcxtFeed:
             return
         bid_qty, ask_qty = ticker.get("bidVolume") or 0, ticker.get("askVolume") or 0
         book = (float(bid), float(bid_qty), float(ask), float(ask_qty))
-        if not dedup.fresh(symbol, update_id(ticker), book):
-            return
         stamp = ticker.get("timestamp")
-        exchange_ns = int(stamp) * 1_000_000 if isinstance(stamp, int | float) else 0
+        stamp_ms = int(stamp) if isinstance(stamp, int | float) else 0
+        if not dedup.fresh(symbol, update_id(ticker), book, stamp_ms):
+            return
+        exchange_ns = stamp_ms * 1_000_000
         sink(Quote(venue, symbol, book[0], book[1], book[2], book[3], clock.now_ns(), exchange_ns))
 
     async def _stream(self, source: FeedSource, status: StatusSink) -> None:

@@ -13,10 +13,10 @@ What each recorded session can test with ccxt 4.5.90:
   quotes, their values and order, a replayed session dropped by update id ``u``). ``depth@100ms``
   reaches only ``orderbooks``, ``kline_1m`` and ``aggTrade`` other caches: tested as no quote.
 - OKX v5, 2022-05-13: ``tickers`` is stored twice, in ``bidsasks`` and ``tickers`` (tested: one
-  quote per new top of book, with the exchange's ``ts``). OKX tickers carry no update id, so a
-  repeat is dropped only as an unchanged top of book; most recorded tickers (21 of 28) repeat the
-  book with a new last trade. ``books`` reaches only ``orderbooks``, ``trades`` the trade cache:
-  no quote. No ``bbo-tbt`` or ``books5`` was recorded.
+  quote per new top of book, with the exchange's ``ts``). OKX tickers carry no update id: a
+  repeat is dropped as an unchanged top of book, an older one by its ``ts``; most recorded
+  tickers (21 of 28) repeat the book with a new last trade. ``books`` reaches only
+  ``orderbooks``, ``trades`` the trade cache: no quote. No ``bbo-tbt`` or ``books5`` was recorded.
 - Bybit, 2021-04-17: the retired v2 ``/realtime`` format (``orderBookL2_25``, ``trade``), which
   ccxt's v5 handlers do not parse into any ticker (it routes ``orderBookL2_25`` to its private
   order handler by a substring match). No quote can be tested; silence is.
@@ -300,6 +300,15 @@ async def test_okx_a_repeated_ticker_gives_no_second_quote() -> None:
             once = r.push(text)
             assert r.push(text) == []
             assert len(once) <= 1
+        assert len(r.quotes) == 7
+
+
+async def test_okx_an_older_ticker_sent_again_does_not_roll_the_quote_back() -> None:
+    async with rig("okx", okx_markets, OKX.url) as r:
+        sent = [text for text in OKX.received if r.push(text)]
+        assert len(sent) == 7
+        for text in sent:  # the whole session again, out of date: tickers carry no id, a ts
+            assert r.push(text) == []
         assert len(r.quotes) == 7
 
 
