@@ -14,6 +14,7 @@ from app.cli import (
     keys,
     orders,
     panic,
+    record,
     replay,
     resume,
     scan,
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
     headless.add_parser(sub)
     replay.add_parser(sub)
+    record.add_parser(sub)
     scan.add_parser(sub)
     panic.add_parser(sub)
     resume.add_parser(sub)

@@ -17,7 +17,7 @@ from app.venues.base import MarketFeed, Venue
 from app.venues.paper import PaperVenue
 from app.venues.paper_market import PaperMarket
 from app.venues.paper_store import PaperStateStore
-from app.venues.replay import DEFAULT_REPLAY_FILE, ReplayMarket
+from app.venues.replay import DEFAULT_REPLAY_FILE, ReplayMarket, catalog_for
 from app.venues.sim import SimulatedMarket
 
 
@@ -46,7 +46,7 @@ def build_market(
     speed = settings.market.speed_factor
     raw: MarketFeed
     if settings.market.source == "replay" and not quotes:
-        raw = ReplayMarket.catalog_only()
+        raw = ReplayMarket.catalog_only(catalog_for(replay_path(settings, replay_file)))
     elif settings.market.source == "replay":
         raw = ReplayMarket(replay_path(settings, replay_file), speed=speed, duration_s=duration_s)
     else:

@@ -38,11 +38,26 @@ DEFAULT_INSTRUMENTS_FILE: Final[Path] = resource_path(
 _received_ns = attrgetter("received_ns")
 
 
+def instruments_beside(path: Path | str) -> Path:
+    """Where a recording's own instrument file lives: ``rec.csv.gz`` -> ``rec.instruments.json``
+    (``arbdesk record`` writes it, with the trading rules of the day it recorded)."""
+    path = Path(path)
+    name = path.name.removesuffix(".gz").removesuffix(".csv")
+    return path.with_name(f"{name}.instruments.json")
+
+
+def catalog_for(path: Path | str) -> Path:
+    """The instrument file of a recording: the one beside it, else the bundled sample's."""
+    beside = instruments_beside(path)
+    return beside if beside.is_file() else DEFAULT_INSTRUMENTS_FILE
+
+
 class ReplayMarket:
     """A ``MarketFeed`` over recorded best bid/ask quotes; ``run`` returns when the file ends.
 
     ``duration_s`` replays only that many market seconds from the first quote. Instruments are
-    those of the catalog that appear in the data, so the engine waits for no market that never
+    those of the catalog (``instruments_path``, else the file beside the recording, else the
+    bundled sample's) that appear in the data, so the engine waits for no market that never
     quotes. The funding rate is not recorded: ``funding_rate`` returns None.
     """
 
@@ -57,7 +72,7 @@ class ReplayMarket:
     ) -> None:
         check_speed(speed)  # before the (long) load
         path = Path(path) if path is not None else DEFAULT_REPLAY_FILE
-        catalog_path = Path(instruments_path) if instruments_path else DEFAULT_INSTRUMENTS_FILE
+        catalog_path = Path(instruments_path) if instruments_path else catalog_for(path)
         try:
             catalog = load_catalog(catalog_path)
         except InstrumentCatalogError as exc:

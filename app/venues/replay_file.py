@@ -3,9 +3,11 @@
 Format: CSV, optionally gzip-compressed (detected by content, not by name), with the header
 ``local_ts_ns,venue,symbol,bid_px,bid_qty,ask_px,ask_qty,update_id,exch_ts_ms`` and rows sorted
 by ``local_ts_ns``. ``venue`` is the recorder's name of the Binance API (``binance_spot``,
-``binance_usdm``, ``binance_coinm``), ``symbol`` the exchange's market id (``BTCUSDT``,
-``BTCUSD_PERP``); both are mapped to ccxt ids and unified symbols through an instrument catalog
-(``market_id`` entries). ``exch_ts_ms`` is empty where the venue does not stamp it (spot).
+``binance_usdm``, ``binance_coinm``) or, in files ``arbdesk record`` writes, the ArbDesk venue
+(the ccxt id: ``binance``, ``okx``), ``symbol`` the exchange's market id (``BTCUSDT``,
+``BTCUSD_PERP``, ``BTC-USDT``); both are mapped to ccxt ids and unified symbols through an
+instrument catalog (``market_id`` entries). ``exch_ts_ms`` is empty where the venue does not
+stamp it (spot).
 
 Speed matters (the full 336k-line file is a benchmark input), so the happy path is one tight loop
 whose checks cost next to nothing: unpacking checks the column count, ``float``/``int`` check the
@@ -68,12 +70,15 @@ class ReplayFileError(ValueError):
 def recorder_markets(
     catalog: InstrumentCatalog, venues: Mapping[str, str] = RECORDER_VENUES
 ) -> dict[tuple[str, str], tuple[str, str]]:
-    """The market map of a catalog: each recorder venue's market ids to (venue, symbol)."""
+    """The market map of a catalog: each recorder venue's market ids to (venue, symbol); a
+    catalog venue's own name stands for itself too (``arbdesk record`` writes those)."""
     markets: dict[tuple[str, str], tuple[str, str]] = {}
     for recorder_venue, venue in venues.items():
         for (cat_venue, market_id), symbol in catalog.market_ids.items():
             if cat_venue == venue:
                 markets[(recorder_venue, market_id)] = (venue, symbol)
+    for (cat_venue, market_id), symbol in catalog.market_ids.items():
+        markets.setdefault((cat_venue, market_id), (cat_venue, symbol))
     return markets
 
 

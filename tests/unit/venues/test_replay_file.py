@@ -54,8 +54,16 @@ def write(tmp_path: Path, rows: list[str], *, name: str = "bbo.csv", header: str
 
 
 def test_market_map_covers_the_six_recorded_markets() -> None:
-    assert dict(MARKETS) == EXPECTED_NAMES
+    recorder_names = {key: value for key, value in MARKETS.items() if key[0] in RECORDER_VENUES}
+    assert recorder_names == EXPECTED_NAMES
     assert set(RECORDER_VENUES) == {"binance_spot", "binance_usdm", "binance_coinm"}
+
+
+def test_a_catalog_venue_names_itself_as_arbdesk_record_writes_it() -> None:
+    own_names = {key: value for key, value in MARKETS.items() if key[0] not in RECORDER_VENUES}
+    assert own_names == {
+        (venue, key[1]): (venue, symbol) for key, (venue, symbol) in EXPECTED_NAMES.items()
+    }
 
 
 def test_tiny_fixture_every_quote_exact() -> None:
