@@ -155,10 +155,13 @@ def _traced_class(base: Any) -> type:
     if base in _classes:
         return _classes[base]
 
-    async def throttle(self: Any, cost: Any = None) -> Any:
-        result = await base.throttle(self, cost)
+    async def fetch(
+        self: Any, url: Any, method: Any = "GET", headers: Any = None, body: Any = None
+    ) -> Any:
+        # here the request leaves ccxt's throttle queue for the wire (ccxt skips ``throttle``
+        # altogether without ``enableRateLimit``: it cannot be the mark)
         _trace.set(CallTrace(sent=True))
-        return result
+        return await base.fetch(self, url, method, headers, body)
 
     def on_rest_response(
         self: Any,
@@ -181,7 +184,7 @@ def _traced_class(base: Any) -> type:
         f"ArbDesk{base.__name__}",
         (base,),
         {
-            "throttle": throttle,
+            "fetch": fetch,
             "on_rest_response": on_rest_response,
             "quote_tap": None,
             "tickers": _tapped("tickers"),

@@ -162,6 +162,12 @@ class CcxtVenue:
             symbol,
             self._id_params(client_order_id),
         )
+        if raw.get("status") is None:
+            # OKX acknowledges a cancel with the ids alone (sCode 0): it is canceled, with the
+            # fills we last saw (a fill that raced it comes from the stream or a refresh)
+            known = self._orders.get(client_order_id)
+            filled = raw.get("filled") or (str(known.filled_qty) if known else None)
+            raw = {**raw, "status": "canceled", "filled": filled}
         return self._order(raw, client_order_id=client_order_id)
 
     async def cancel_all(self, symbol: str | None = None) -> list[Order]:
@@ -303,6 +309,7 @@ class CcxtVenue:
         for raw in raws:
             if raw.get("id") is None:
                 continue
+            raw = _fee_as_cost(raw)
             known = cid or self._client_ids.get(str(raw.get("order")))
             if known is None:
                 task = asyncio.ensure_future(self._fill(raw))  # looks the order id up first
@@ -459,6 +466,17 @@ def _cancel(pending: dict[str, asyncio.Future[Any]]) -> None:
     for future in pending.values():
         future.cancel()
     pending.clear()
+
+
+def _fee_as_cost(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A trade from ccxt.pro okx's orders channel carries OKX's ``fillFee`` as its fee cost with
+    OKX's sign (negative: charged; ccxt 4.5.90 ``okx.order_to_trade``), where every other trade,
+    OKX's REST fills included, has the cost charged as positive: made the same."""
+    info, fee = raw.get("info"), raw.get("fee")
+    if not (isinstance(info, Mapping) and "fillFee" in info and isinstance(fee, Mapping)):
+        return raw
+    cost = fee.get("cost")
+    return raw if cost is None else {**raw, "fee": {**fee, "cost": -cost}}
 
 
 def _network(exc: BaseException) -> bool:
