@@ -71,7 +71,14 @@ _FACTS: Final[dict[str, _Facts]] = {
         "cancel-all, my trades and (with warnWithoutSymbol) open orders need a symbol; "
         "fetch/cancel by origClientOrderId; spot private streams on the ws-api",
     ),
-    "okx": _Facts(None, _OFFLINE, "clOrdId is alphanumeric, at most 32; no cancel-all"),
+    "okx": _Facts(
+        None,
+        "loopback fake (REST, bbo-tbt, login and orders streams): markets, orders, sMsg "
+        "refusals, lost answers, cancel-all by each order, 429, clock skew, dropped streams, "
+        "fills once",
+        "clOrdId is alphanumeric, at most 32; no cancel-all; with keys, load_markets signs a "
+        "currencies request; a cancel's answer has no state; stream fill fees carry OKX's sign",
+    ),
     "bybit": _Facts(
         False, _OFFLINE, "fetch_order sees only the last 500 orders: use open/closed variants"
     ),
