@@ -16,7 +16,7 @@ from app.runtime.scanner_settings import ScannersSettings
 
 LIVE_NEEDS_LIVE_SOURCE = (
     'mode = "live" trades real money on the exchanges of market.source = "live" '
-    '(with [live] accounts); the simulated and replayed markets are paper only'
+    "(with [live] accounts); the simulated and replayed markets are paper only"
 )
 
 
@@ -90,7 +90,7 @@ class LiveSettings(_Section):
 
     venues: list[str] = Field(
         default_factory=lambda: ["binance"],
-        description='exchanges (ccxt ids) whose public quotes paper trading uses; no keys',
+        description="exchanges (ccxt ids) whose public quotes paper trading uses; no keys",
     )
     accounts: list[str] = Field(
         default_factory=list,
@@ -190,7 +190,8 @@ class Settings(_Section):
             raise ValueError(LIVE_NEEDS_LIVE_SOURCE)
         if self.mode == "live" and not self.live.accounts:
             raise ValueError('mode = "live" needs live.accounts: the labels of your accounts')
-        if self.live.request_timeout_ms >= self.oms.venue_timeout_s * 1000:
+        live_source = self.market.source == "live"
+        if live_source and self.live.request_timeout_ms >= self.oms.venue_timeout_s * 1000:
             raise ValueError(
                 f"live.request_timeout_ms ({self.live.request_timeout_ms}) must be below "
                 f"oms.venue_timeout_s ({self.oms.venue_timeout_s:g} s)"

@@ -72,7 +72,8 @@ class CcxtVenue:
         self._name = name
         self._exchange = exchange
         self._instruments = list(instruments)
-        self._symbols = [inst.symbol for inst in instruments]
+        self._by_symbol = {inst.symbol: inst for inst in instruments}
+        self._symbols = list(self._by_symbol)
         self._clock = clock or WallClock()
         self._secrets = tuple(s for s in secrets if s)
         self._call_timeout_s = call_timeout_s
@@ -395,10 +396,10 @@ class CcxtVenue:
         return client_id_params(self.exchange_id, client_order_id)
 
     def _instrument(self, symbol: str) -> Instrument:
-        for inst in self._instruments:
-            if inst.symbol == symbol:
-                return inst
-        raise OrderRejected(f"{symbol} is not a market of {self._name} in use")
+        inst = self._by_symbol.get(symbol)
+        if inst is None:
+            raise OrderRejected(f"{symbol} is not a market of {self._name} in use")
+        return inst
 
     # -- calls -------------------------------------------------------------------------------
 

@@ -119,6 +119,8 @@ def test_live_mode_needs_the_live_source_and_accounts(tmp_path: Path) -> None:
     f.write_text('mode = "live"\n[market]\nsource = "live"\n[live]\naccounts = ["main"]\n')
     assert load_settings(f).live.accounts == ["main"]
     f.write_text("[live]\nrequest_timeout_ms = 10000\n")
+    assert load_settings(f).live.request_timeout_ms == 10000  # not used off the live market
+    f.write_text('[market]\nsource = "live"\n[live]\nrequest_timeout_ms = 10000\n')
     with pytest.raises(SettingsError, match=r"must be below oms\.venue_timeout_s"):
         load_settings(f)
     f.write_text('[live.urls.main]\nrest = "127.0.0.1:80"\n')
