@@ -379,16 +379,21 @@ class FakeBinance:
         bid_qty: Decimal | str | float,
         ask: Decimal | str | float,
         ask_qty: Decimal | str | float,
+        *,
+        event_ms: int | None = None,
     ) -> int:
-        """Set the top of book, fill resting orders it crosses, stream it; returns its ``u``."""
+        """Set the top of book, fill resting orders it crosses, stream it; returns its ``u``.
+        ``event_ms`` adds an event time ``E`` (Binance's futures frames have one, spot's not;
+        ccxt reads it as the ticker's timestamp: benchmarks stamp the send time there)."""
         sid = symbol_id(symbol)
         previous = self._books.get(sid)
         update_id = previous.update_id + 1 if previous else 1
         b, bq, a, aq = _dec(bid), _dec(bid_qty), _dec(ask), _dec(ask_qty)
-        frame = json.dumps(
-            {"u": update_id, "s": sid, "b": _fmt(b), "B": _fmt(bq), "a": _fmt(a), "A": _fmt(aq)},
-            separators=(",", ":"),
-        )
+        body: Json = {"u": update_id, "s": sid, "b": _fmt(b), "B": _fmt(bq), "a": _fmt(a)}
+        body["A"] = _fmt(aq)
+        if event_ms is not None:
+            body["E"] = event_ms
+        frame = json.dumps(body, separators=(",", ":"))
         self._books[sid] = Book(b, bq, a, aq, update_id, frame)
         self._match_resting(sid)
         self._broadcast(sid, frame)
@@ -1358,7 +1363,12 @@ _START_PRICES: Mapping[str, str] = {"BTC": "30000", "ETH": "2000", "BNB": "300"}
 
 
 async def generate(
-    fake: FakeBinance, symbols: list[str], rate: float, duration: float | None
+    fake: FakeBinance,
+    symbols: list[str],
+    rate: float,
+    duration: float | None,
+    *,
+    stamp: bool = False,
 ) -> int:
     """Pushes random-walk book tickers at ``rate`` per second in total, a batch per loop tick
     (so the rate does not depend on the sleep granularity); returns how many were pushed."""
@@ -1376,7 +1386,8 @@ async def generate(
             mids[k] = mid = max(rules.tick * 2, mids[k] + rules.tick * rng.choice((-1, 0, 1)))
             qty_b = rules.step * rng.randint(1, 10_000)
             qty_a = rules.step * rng.randint(1, 10_000)
-            fake.push_book(rules.symbol, mid - rules.tick, qty_b, mid, qty_a)
+            event_ms = fake.now_ms() if stamp else None
+            fake.push_book(rules.symbol, mid - rules.tick, qty_b, mid, qty_a, event_ms=event_ms)
         sent += max(due, 0)
         await asyncio.sleep(0.001)
     return sent
@@ -1393,6 +1404,9 @@ async def _main(argv: list[str] | None = None) -> None:
     parser.add_argument("--duration", type=float, default=None, help="seconds (default: forever)")
     parser.add_argument("--key", default=DEFAULT_API_KEY, help=f"API key ({DEFAULT_API_KEY})")
     parser.add_argument("--secret", default=DEFAULT_SECRET, help=f"secret ({DEFAULT_SECRET})")
+    parser.add_argument(
+        "--stamp", action="store_true", help="send time (ms) as each frame's event time E"
+    )
     args = parser.parse_args(argv)
     symbols = [s.strip() for s in args.symbols.split(",") if s.strip()]
     async with FakeBinance(api_key=args.key, secret=args.secret, port=args.port) as fake:
@@ -1402,7 +1416,9 @@ async def _main(argv: list[str] | None = None) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
-        generator = loop.create_task(generate(fake, symbols, args.rate, args.duration))
+        generator = loop.create_task(
+            generate(fake, symbols, args.rate, args.duration, stamp=args.stamp)
+        )
         stopped = loop.create_task(stop.wait())
         await asyncio.wait({generator, stopped}, return_when=asyncio.FIRST_COMPLETED)
         for task in (generator, stopped):
