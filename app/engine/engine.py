@@ -126,6 +126,7 @@ class Engine(BotCalls):
         duration_s: float | None = None,
     ) -> None:
         self._settings = settings
+        self._duration_s = duration_s
         self._bus = EventBus()
         data = paths.data_dir()
         self._market = market or build_market(
@@ -306,7 +307,8 @@ class Engine(BotCalls):
         if settings.market.source == "live":
             from app.engine.live_market import live_market  # ccxt only when it is wanted
 
-            return cls(settings, market=await live_market(settings, paths.data_dir()))
+            market = await live_market(settings, paths.data_dir())
+            return cls(settings, market=market, duration_s=duration_s)
         if not quotes:
             return cls.for_orders(settings)
         return cls(settings, replay_file=replay_file, duration_s=duration_s)
@@ -398,10 +400,15 @@ class Engine(BotCalls):
         )
         if streams:
             # live: each stream is a task of its own, restarted by the supervisor; this one
-            # stands for the feed (it ends with the engine)
+            # stands for the feed: it ends with the engine, or after ``duration_s`` (live market
+            # time is wall time)
             for name, factory in streams.items():
                 self._supervisor.run(name, factory)
-            await asyncio.Event().wait()
+            if self._duration_s is None:
+                await asyncio.Event().wait()
+            else:
+                await asyncio.sleep(self._duration_s)
+            return
         try:
             await self._feed.run(self._market_data.on_quote, self._health.on_status)
         except Exception:
