@@ -99,11 +99,11 @@ class _Dedup:
                 self.duplicates += 1
                 return False
             self.last_id[symbol] = uid
-        elif ts:
-            if ts < self.last_ts.get(symbol, 0):
-                self.duplicates += 1
-                return False
-            self.last_ts[symbol] = ts
+        elif ts and ts < self.last_ts.get(symbol, 0):
+            self.duplicates += 1
+            return False
+        if ts:  # numbered ones too: a poll answered after a newer streamed update is older
+            self.last_ts[symbol] = max(ts, self.last_ts.get(symbol, 0))
         if self.last_book.get(symbol) == book:
             self.duplicates += 1
             return False

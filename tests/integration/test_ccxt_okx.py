@@ -248,7 +248,7 @@ async def test_a_rejection_keeps_okx_smsg() -> None:
 async def test_a_lost_answer_is_ambiguous_and_the_order_is_found_by_its_client_id(
     mode: str,
 ) -> None:
-    async with live(timeout_s=0.5) as lv:
+    async with live(timeout_s=0.3) as lv:
         lv.fake.push_book("BTC/USDT", "50000", "1", "50000.1", "1")
         lv.fake.lose_next_create(mode)  # type: ignore[arg-type]
         with pytest.raises(AmbiguousOutcome):
@@ -294,7 +294,7 @@ async def test_every_streamed_update_arrives_once_in_order() -> None:
 
 
 async def test_a_dropped_stream_resubscribes_polls_meanwhile_and_repeats_nothing() -> None:
-    slow = Backoff(0.4, max_s=0.4, jitter=0.5)  # down long enough for polls to happen
+    slow = Backoff(0.2, max_s=0.2, jitter=0.5)  # down long enough for polls to happen
     async with live(backoff=slow) as lv:
         fake = lv.fake
         await fake.wait_public_subscribed("BTC/USDT")
@@ -319,11 +319,31 @@ async def test_a_dropped_stream_resubscribes_polls_meanwhile_and_repeats_nothing
         fake.push_book("BTC/USDT", bid, "1", bid + 1, "1")
         await quoted(bid)
         bids = [q.bid for q in lv.quotes if q.symbol == "BTC/USDT"]
-        assert bids == sorted(set(bids))  # nothing twice, nothing out of order
+        assert bids == sorted(set(bids))  # nothing twice, nothing out of order (a late poll)
         assert lv.feed.duplicates("okx") >= 2  # the re-pushed books, dropped
         assert lv.feed.reconnects["okx"] == 2
         assert lv.feed.polled["okx"] >= 2
         assert lv.states.count(VenueState.DOWN) == 2
+
+
+async def test_a_poll_answered_after_newer_streamed_updates_is_not_emitted() -> None:
+    async with live(backoff=Backoff(0.2, max_s=0.2, jitter=0.5)) as lv:
+        fake = lv.fake
+        await fake.wait_public_subscribed("BTC/USDT")
+        fake.push_book("BTC/USDT", "50000", "1", "50001", "1")
+        await eventually(lambda: bool(lv.quotes))
+        fake.hold_polls()
+        sent, subscribed = len(fake.requests), fake.public_subscriptions
+        await fake.drop_public()
+        fake.push_book("BTC/USDT", "50010", "1", "50011", "1")
+        await fake.until(lambda: any(r.path.endswith("/tickers") for r in fake.requests[sent:]))
+        await fake.until(lambda: fake.public_subscriptions > subscribed)  # the stream is back
+        fake.push_book("BTC/USDT", "50020", "1", "50021", "1")
+        await eventually(lambda: lv.quotes[-1].bid == 50_020)
+        polled = lv.feed.polled["okx"]
+        fake.release_polls()  # its answer: the book as it was, older than what the stream gave
+        await eventually(lambda: lv.feed.polled["okx"] > polled, what="the held poll")
+        assert [q.bid for q in lv.quotes] == [50_000, 50_010, 50_020]
 
 
 async def test_the_private_stream_delivers_a_fill_once_also_after_a_reconnect() -> None:
@@ -385,3 +405,31 @@ async def test_a_wrong_passphrase_on_a_read_is_a_venue_error_with_okx_text() -> 
         lv.fake.passphrase = "changed"
         with pytest.raises(VenueError, match="OK-ACCESS-PASSPHRASE"):
             await lv.venue.fetch_balances()
+
+
+async def test_a_swap_order_is_in_contracts_and_moves_the_position() -> None:
+    async with FakeOkx() as fake:
+        keys = keys_of(fake)
+        exchange = okx_exchange(fake, keys, "swap")
+        await exchange.load_markets()
+        [swap] = instruments_from_markets("okx", exchange.markets, exchange.precisionMode)
+        venue = CcxtVenue("okx", exchange, [swap], secrets=tuple(keys.secrets()))
+        try:
+            fake.push_book(swap.symbol, "50000", "100", "50000.1", "100")
+            ack = await venue.create_order(order("AD7a", "2", None, symbol=swap.symbol))
+            assert ack.client_order_id == "AD7a"
+            create = fake.requests[-1].body[0]
+            assert (create["instId"], create["sz"], create["tdMode"]) == (
+                "BTC-USDT-SWAP",
+                "2",
+                "cross",
+            )
+            assert "tgtCcy" not in create
+            [position] = await venue.fetch_positions()
+            assert (position.instrument_id.symbol, position.qty) == (swap.symbol, Decimal(2))
+            assert position.avg_entry == Decimal("50000.1")
+            [fill] = await venue.fetch_fills(0)
+            assert (fill.qty, fill.fee_currency) == (Decimal(2), "USDT")
+            assert fill.fee == Decimal("1.000002")  # 0.1 % of 2 x 0.01 BTC x 50000.1
+        finally:
+            await venue.close()

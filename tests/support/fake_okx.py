@@ -32,7 +32,8 @@ fees are charged in what the order receives (base on a buy, quote on a sell), as
 Order ids are 18-digit strings from 600000000000000001 on, trade ids from 300000001 on.
 
 Fault injection (``lose_next_create``, ``reject_next_create``, ``rate_limit``, ``drop_public``,
-``drop_private``, ``silent``, ``clock_offset_ms``) lets tests meet each failure deterministically.
+``drop_private``, ``hold_polls``, ``silent``, ``clock_offset_ms``) lets tests meet each failure
+deterministically.
 
 ccxt needs ``CCXT_OPTIONS`` to load markets from it alone (``FakeOkx.ccxt_config`` has them).
 """
@@ -331,6 +332,7 @@ class FakeOkx:
         self._lose: tuple[LoseMode, float | None] | None = None
         self._reject: tuple[str, str] | None = None
         self._limited: tuple[int, float] = (0, 0.0)
+        self._polls_held: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
 
     # -- life ---------------------------------------------------------------------------------
@@ -354,6 +356,7 @@ class FakeOkx:
     async def close(self) -> None:
         """Release every hanging request, close every socket, stop serving."""
         self._released.set()
+        self.release_polls()
         for client in [*self._public, *self._private]:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(client.ws.close(code=1001), 1.0)
@@ -405,7 +408,8 @@ class FakeOkx:
         rules = rules_of(symbol)
         previous = self._books.get(rules.inst_id)
         seq_id = previous.seq_id + 1 if previous else 1
-        book = Book(_dec(bid), _dec(bid_qty), _dec(ask), _dec(ask_qty), seq_id, self.now_ms())
+        ts = max(self.now_ms(), previous.ts + 1) if previous else self.now_ms()  # ordered
+        book = Book(_dec(bid), _dec(bid_qty), _dec(ask), _dec(ask_qty), seq_id, ts)
         self._books[rules.inst_id] = book
         self._match_resting(rules)
         self._broadcast(rules.inst_id)
@@ -433,6 +437,16 @@ class FakeOkx:
     def reject_next_create(self, s_code: str, s_msg: str) -> None:
         """Refuse the next order placement with this ``sCode``/``sMsg``, without processing it."""
         self._reject = (s_code, s_msg)
+
+    def hold_polls(self) -> None:
+        """Answer GET /api/v5/market/tickers with the book as of the request, but only at
+        ``release_polls``: a poll whose answer arrives after newer streamed updates."""
+        self._polls_held = asyncio.Event()
+
+    def release_polls(self) -> None:
+        if self._polls_held is not None:
+            self._polls_held.set()
+            self._polls_held = None
 
     def rate_limit(self, count: int, retry_after_s: float) -> None:
         """Answer the next ``count`` REST requests 429, code 50011, with ``Retry-After``."""
@@ -720,6 +734,9 @@ class FakeOkx:
             answer = web.json_response(_envelope(data))
         except OkxError as exc:
             answer = web.json_response(exc.body(), status=exc.status)
+        held = self._polls_held
+        if held is not None and path == "/api/v5/market/tickers":
+            await held.wait()
         if creates is not None and self._lose is not None:  # whatever the outcome: lost
             (mode, hold_s), self._lose = self._lose, None
             if mode == "timeout":
