@@ -187,8 +187,12 @@ def _traced_class(base: Any) -> type:
             "fetch": fetch,
             "on_rest_response": on_rest_response,
             "quote_tap": None,
+            "order_tap": None,
+            "trade_tap": None,
             "tickers": _tapped("tickers"),
             "bidsasks": _tapped("bidsasks"),
+            "orders": _tapped_cache("orders", "order_tap"),
+            "myTrades": _tapped_cache("myTrades", "trade_tap"),
         },
     )
     _classes[base] = cls
@@ -226,6 +230,32 @@ def _tapped(attr: str) -> property:
 
     def set_(self: Any, value: Any) -> None:
         self.__dict__[slot] = None if value is None else _TapDict(self, value)
+
+    return property(get, set_)
+
+
+def _tapped_cache(attr: str, tap_name: str) -> property:
+    """ccxt's cache of private updates (``orders``, ``myTrades``) whose every ``append`` is also
+    handed to the exchange's tap: a ``watch_*`` call sees only what arrives after it was called,
+    so an update landing between two calls would wait for the next message."""
+    slot = f"_arbdesk_{attr}"
+
+    def get(self: Any) -> Any:
+        return self.__dict__.get(slot)
+
+    def set_(self: Any, cache: Any) -> None:
+        if cache is not None:
+            original = cache.append
+            owner = self
+
+            def append(item: Any) -> None:
+                original(item)
+                tap = getattr(owner, tap_name)
+                if tap is not None:
+                    tap(item)
+
+            cache.append = append
+        self.__dict__[slot] = cache
 
     return property(get, set_)
 

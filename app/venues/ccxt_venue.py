@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 SUBSCRIBED_AFTER_S = 0.5  # a private watch pending this long without an error is subscribed
 BALANCE_REFRESH_S = 1.0
+TRADES_REMEMBERED = 10_000  # trade ids delivered, to deliver each once (the OMS also checks)
 #: Exchanges whose fetch by client id misses orders (ccxt 4.5.90): Kraken sends it as an
 #: integer ``userref``; Bybit's ``fetch_order`` sees only the last 500 orders. Listed instead.
 FETCH_BY_LISTING = frozenset({"kraken", "bybit"})
@@ -90,6 +92,11 @@ class CcxtVenue:
         self.private_up = False
         self.private_reconnects = 0
         self._private_state: VenueState | None = None
+        self._trades_seen: set[str] = set()
+        self._trades_order: deque[str] = deque(maxlen=TRADES_REMEMBERED)
+        # every private update as ccxt caches it (``ccxt_exchange._tapped_cache``)
+        exchange.order_tap = self._pushed_order
+        exchange.trade_tap = self._pushed_trade
 
     @property
     def name(self) -> str:
@@ -271,13 +278,8 @@ class CcxtVenue:
                 )
                 failure: BaseException | None = None
                 for kind in [k for k, f in pending.items() if f in done]:
-                    future = pending.pop(kind)
-                    if future.exception() is not None:
-                        failure = future.exception()
-                    elif kind == "orders":
-                        self._deliver_orders(future.result())
-                    else:
-                        self._deliver_trades(future.result())
+                    # what a watch returns was delivered already, as ccxt cached it (the taps)
+                    failure = pending.pop(kind).exception() or failure
                 if failure is None:
                     if not self.private_up:
                         self.private_up = True
@@ -298,17 +300,19 @@ class CcxtVenue:
         finally:
             _cancel(pending)
 
-    def _deliver_orders(self, raws: Sequence[Mapping[str, Any]]) -> None:
-        listener = self._listener
-        for raw in raws:
-            order = self._order(raw)
-            if listener is not None:
-                listener.on_order(order)
+    def _pushed_order(self, raw: Mapping[str, Any]) -> None:
+        order = self._order(raw)
+        if self._listener is not None:
+            self._listener.on_order(order)
+
+    def _pushed_trade(self, raw: Mapping[str, Any]) -> None:
+        self._deliver_trades([raw])
 
     def _deliver_trades(self, raws: Sequence[Mapping[str, Any]], cid: str | None = None) -> None:
+        """Each trade once: a create's answer (Binance's fills) and the stream both carry it."""
         listener = self._listener
         for raw in raws:
-            if raw.get("id") is None:
+            if raw.get("id") is None or not self._first_time(str(raw["id"])):
                 continue
             raw = _fee_as_cost(raw)
             known = cid or self._client_ids.get(str(raw.get("order")))
@@ -318,6 +322,15 @@ class CcxtVenue:
                 continue
             if listener is not None:
                 listener.on_fill(fill_of(raw, self._name, known, self._orders.get(known)))
+
+    def _first_time(self, trade_id: str) -> bool:
+        if trade_id in self._trades_seen:
+            return False
+        if len(self._trades_order) == self._trades_order.maxlen:
+            self._trades_seen.discard(self._trades_order[0])
+        self._trades_order.append(trade_id)
+        self._trades_seen.add(trade_id)
+        return True
 
     def _deliver_looked_up(self, task: asyncio.Future[Fill | None]) -> None:
         if task.cancelled() or task.exception() is not None:

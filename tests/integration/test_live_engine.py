@@ -142,6 +142,22 @@ async def test_live_orders_reach_the_exchange_with_our_client_id() -> None:
             assert engine.order(order.client_order_id).status is OrderStatus.CANCELED
 
 
+async def test_a_filled_market_order_reports_its_trade_once() -> None:
+    # Binance's answer to the create lists the trade, and the private stream sends it again
+    async with FakeBinance(balances=BALANCES) as fake:
+        await add_account(fake)
+        async with running(live_settings(fake)) as engine:
+            await quoted(fake, engine, LABEL)
+            await fake.wait_private_subscribed()
+            order = await engine.submit_manual_order(buy(LABEL, "0.01", None))
+            cid = order.client_order_id
+            await eventually(lambda: engine.order(cid).status is OrderStatus.FILLED)
+            await fake.until(lambda: len(fake.trades()) == 1)
+            await asyncio.sleep(0.3)  # room for the stream's copy of the trade
+            stats = engine.order_stats()
+            assert (stats.fills_total, stats.duplicate_fills) == (1, 0)
+
+
 async def test_a_create_whose_answer_is_lost_ends_known_and_was_sent_once() -> None:
     async with FakeBinance(balances=BALANCES) as fake:
         await add_account(fake)
