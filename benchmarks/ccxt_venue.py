@@ -69,6 +69,8 @@ LIMITS = {
     "duplicate_window_ms": 0,
     "max_gross_exposure": 1e12,
     "max_position_notional": 1e12,
+    "cancel_rate_per_s": 1e9,
+    "cancel_burst": 1_000_000_000,
 }
 
 
