@@ -9,22 +9,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from app.core.accounting import Balance, Position
 from app.core.backoff import Backoff
-from app.core.events import FundingPaid, VenueState
+from app.core.events import VenueState
 from app.core.instruments import InstrumentKind
-from app.core.orders import Fill, Liquidity, Order, OrderStatus, OrderType, Side
+from app.core.orders import Liquidity, Order, OrderStatus, OrderType, Side
 from app.core.quotes import Quote
 from app.core.secrets import KeyMaterial, Secret
 from app.venues.ccxt_capabilities import capabilities
 from app.venues.ccxt_exchange import ExchangeConfig, make_exchange
-from app.venues.ccxt_feed import CcxtFeed, FeedSource, best_method
+from app.venues.ccxt_feed import CcxtFeed
 from app.venues.ccxt_instruments import instruments_from_markets
 from app.venues.ccxt_venue import CcxtVenue
 from app.venues.errors import (
@@ -37,36 +36,9 @@ from app.venues.errors import (
 )
 from tests.support.engines import eventually
 from tests.support.fake_okx import FakeOkx, rules_of
+from tests.support.venue_rig import FAST, Heard, venue_rig
 
-FAST = Backoff(0.02, max_s=0.1, jitter=0.5)
 SYMBOLS = ("BTC/USDT", "ETH/USDT")
-
-
-@dataclass
-class Heard:
-    """A venue listener that keeps what it is told."""
-
-    orders: list[Order] = field(default_factory=list)
-    fills: list[Fill] = field(default_factory=list)
-    statuses: list[tuple[VenueState, str]] = field(default_factory=list)
-
-    def on_order(self, order: Order) -> None:
-        self.orders.append(order)
-
-    def on_fill(self, fill: Fill) -> None:
-        self.fills.append(fill)
-
-    def on_balance(self, venue: str, balance: Balance) -> None:
-        pass
-
-    def on_position(self, venue: str, position: Position) -> None:
-        pass
-
-    def on_funding(self, payment: FundingPaid) -> None:
-        pass
-
-    def on_status(self, venue: str, state: VenueState, detail: str) -> None:
-        self.statuses.append((state, detail))
 
 
 @dataclass
@@ -110,40 +82,11 @@ async def live(
     async with FakeOkx() as fake:
         keys = keys_of(fake)
         exchange = okx_exchange(fake, keys, timeout_s=timeout_s)
-        await exchange.load_markets()
-        every = instruments_from_markets("okx", exchange.markets, exchange.precisionMode)
-        instruments = [inst for inst in every if inst.symbol in SYMBOLS]
-        feed = CcxtFeed(
-            [FeedSource("okx", exchange, instruments, best_method(exchange), False)],
-            stale_after_s=0.3,
-            poll_interval_s=poll_s,
-            backoff=backoff,
+        rig = venue_rig(
+            "okx", exchange, keys, SYMBOLS, timeout_s=timeout_s, backoff=backoff, poll_s=poll_s
         )
-        venue = CcxtVenue(
-            "okx",
-            exchange,
-            instruments,
-            secrets=tuple(keys.secrets()),
-            call_timeout_s=timeout_s + 0.5,
-            backoff=backoff,
-        )
-        heard, quotes, states = Heard(), list[Quote](), list[VenueState]()
-        venue.set_listener(heard)
-        await venue.connect()
-        tasks = [
-            asyncio.create_task(factory())
-            for factory in [
-                *feed.streams(quotes.append, lambda _v, s, _d: states.append(s)).values(),
-                *venue.streams().values(),
-            ]
-        ]
-        try:
-            yield Live(fake, venue, feed, heard, quotes, states)
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await venue.close()
+        async with rig as r:
+            yield Live(fake, r.venue, r.feed, r.heard, r.quotes, r.states)
 
 
 def order(

@@ -6,19 +6,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 
-from app.core.accounting import Balance, Position
 from app.core.backoff import Backoff
-from app.core.events import FundingPaid, VenueState
-from app.core.orders import Fill, Order, OrderStatus, OrderType, Side
+from app.core.events import VenueState
+from app.core.orders import Order, OrderStatus, OrderType, Side
 from app.core.quotes import Quote
 from app.core.secrets import KeyMaterial, Secret
 from app.venues.ccxt_exchange import ExchangeConfig, make_exchange
-from app.venues.ccxt_feed import CcxtFeed, FeedSource, best_method
+from app.venues.ccxt_feed import CcxtFeed
 from app.venues.ccxt_instruments import instruments_from_markets
 from app.venues.ccxt_venue import CcxtVenue
 from app.venues.errors import (
@@ -31,36 +30,9 @@ from app.venues.errors import (
 )
 from tests.support.engines import eventually
 from tests.support.fake_binance import FakeBinance, symbol_rules
+from tests.support.venue_rig import FAST, Heard, venue_rig
 
-FAST = Backoff(0.02, max_s=0.1, jitter=0.5)
 SYMBOLS = ("BTC/USDT", "ETH/USDT")
-
-
-@dataclass
-class Heard:
-    """A venue listener that keeps what it is told."""
-
-    orders: list[Order] = field(default_factory=list)
-    fills: list[Fill] = field(default_factory=list)
-    statuses: list[tuple[VenueState, str]] = field(default_factory=list)
-
-    def on_order(self, order: Order) -> None:
-        self.orders.append(order)
-
-    def on_fill(self, fill: Fill) -> None:
-        self.fills.append(fill)
-
-    def on_balance(self, venue: str, balance: Balance) -> None:
-        pass
-
-    def on_position(self, venue: str, position: Position) -> None:
-        pass
-
-    def on_funding(self, payment: FundingPaid) -> None:
-        pass
-
-    def on_status(self, venue: str, state: VenueState, detail: str) -> None:
-        self.statuses.append((state, detail))
 
 
 @dataclass
@@ -86,42 +58,18 @@ async def live(
         config = ExchangeConfig(
             "binance", rest_url=fake.rest_url, ws_url=fake.ws_url, timeout_s=timeout_s
         )
-        exchange = make_exchange(config, keys)
-        await exchange.load_markets()
-        every = instruments_from_markets("bn", exchange.markets, exchange.precisionMode)
-        instruments = [inst for inst in every if inst.symbol in SYMBOLS]
-        feed = CcxtFeed(
-            [FeedSource("bn", exchange, instruments, best_method(exchange), False)],
-            stale_after_s=0.3,
-            poll_interval_s=poll_s,
-            backoff=backoff,
-        )
-        venue = CcxtVenue(
+        rig = venue_rig(
             "bn",
-            exchange,
-            instruments,
-            secrets=tuple(keys.secrets()),
-            call_timeout_s=timeout_s + 0.5,
+            make_exchange(config, keys),
+            keys,
+            SYMBOLS,
+            timeout_s=timeout_s,
             backoff=backoff,
+            poll_s=poll_s,
             fetch_by_listing=fetch_by_listing,
         )
-        heard, quotes, states = Heard(), [], []
-        venue.set_listener(heard)
-        await venue.connect()
-        tasks = [
-            asyncio.create_task(factory())
-            for factory in [
-                *feed.streams(quotes.append, lambda _v, s, _d: states.append(s)).values(),
-                *venue.streams().values(),
-            ]
-        ]
-        try:
-            yield Live(fake, venue, feed, heard, quotes, states)
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await venue.close()
+        async with rig as r:
+            yield Live(fake, r.venue, r.feed, r.heard, r.quotes, r.states)
 
 
 def order(cid: str, qty: str, price: str | None, side: Side = Side.BUY) -> Order:
