@@ -19,7 +19,7 @@ from pathlib import Path
 
 from keyring.backend import KeyringBackend
 
-from app.core.secrets import KeyMaterial
+from app.core.secrets import KeyMaterial, Secret
 from app.credentials.errors import InsecureKeychain, VaultLocked, VaultMissing
 from app.credentials.keychain import KeychainSecrets, KeychainStatus, keychain_status
 from app.credentials.vault import VAULT_NAME, Vault
@@ -27,6 +27,9 @@ from app.credentials.vault_format import DEFAULT_KDF, ScryptParams
 from app.runtime import redaction
 
 log = logging.getLogger(__name__)
+
+#: Label prefix of named secrets in the keychain or vault: account labels cannot hold ``:``.
+SECRET_PREFIX = "secret:"  # noqa: S105 (a label prefix, not a secret)
 
 UNATTENDED_WARNING = (
     "ARBDESK_VAULT_PASSPHRASE is set: the vault opens without asking. Use it only on an "
@@ -166,6 +169,20 @@ class CredentialStore:
             return self._keychain.rename(old, new)
         self._ready()
         return self.vault.rename(old, new)
+
+    # -- named secrets (an alert channel's token or signing secret) ---------------------------
+
+    def get_secret(self, name: str) -> Secret | None:
+        """A named secret that is not an account's key; None when none is stored."""
+        keys = self.get(SECRET_PREFIX + name)
+        return None if keys is None else keys.secret
+
+    def put_secret(self, name: str, value: Secret) -> None:
+        """Kept where the keys are, as an entry of its own (``:`` is no account label's)."""
+        self.put(SECRET_PREFIX + name, KeyMaterial(api_key=value, secret=value))
+
+    def delete_secret(self, name: str) -> bool:
+        return self.delete(SECRET_PREFIX + name)
 
     def _ready(self) -> None:
         if self.vault.unlocked or self.open_with_env():

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.runtime.alert_settings import AlertsSettings
 from app.runtime.risk_settings import OmsSettings, RiskSettings
 from app.runtime.scanner_settings import ScannersSettings
 
@@ -181,6 +182,7 @@ class Settings(_Section):
     risk: RiskSettings = RiskSettings()
     scanners: ScannersSettings = ScannersSettings()
     oms: OmsSettings = OmsSettings()
+    alerts: AlertsSettings = AlertsSettings()
 
     @model_validator(mode="after")
     def _live_needs_live_venues(self) -> Settings:

@@ -1,0 +1,35 @@
+"""The daily summary: when it is due (local wall time) and what it says.
+
+It reads the engine's own report (``Engine.summary()``: PnL per currency, orders, fills, the
+trading state) and the halts the alerting service saw since the last summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+
+def seconds_until(hhmm: str, now: datetime) -> float:
+    """Seconds from ``now`` (local, aware or naive) to the next ``HH:MM``; a full day when it
+    is that minute now, so one summary is sent per day."""
+    hour, minute = (int(part) for part in hhmm.split(":"))
+    target = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if target <= now:
+        target += timedelta(days=1)
+    return (target - now).total_seconds()
+
+
+def summary_text(report: Mapping[str, Any], halts: Sequence[str], day: str) -> str:
+    """One message; money as the engine's decimal strings."""
+    pnl = report.get("pnl") or {}
+    pnl_text = ", ".join(f"{amount} {currency}" for currency, amount in pnl.items()) or "n/a"
+    lines = [
+        f"ArbDesk daily summary {day} ({report.get('mode', '?')}, {report.get('market', '?')})",
+        f"PnL: {pnl_text}",
+        f"orders: {report.get('orders_total', 0)}, fills: {report.get('fills_total', 0)}",
+        f"trading state: {report.get('trading_state', '?')}",
+        f"halts: {len(halts)}" + "".join(f"\n- {reason}" for reason in halts),
+    ]
+    return "\n".join(lines)
