@@ -46,6 +46,7 @@ from app.engine.accounts import (
     WrongPassphrase,
     check_new_passphrase,
 )
+from app.engine.alerting import ChannelStatus, DeliveryResult
 from app.engine.bots.manager import BotError
 from app.engine.bots.model import BotPnl, BotStatus, BotUpdated, BotView, CycleRecord
 from app.engine.bots.params import BotParams
@@ -78,10 +79,12 @@ __all__ = [
     "BotStatus",
     "BotUpdated",
     "BotView",
+    "ChannelStatus",
     "CheckResult",
     "CredentialsError",
     "CredentialsReload",
     "CycleRecord",
+    "DeliveryResult",
     "Engine",
     "EngineSnapshot",
     "EquitySnapshot",

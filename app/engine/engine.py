@@ -34,6 +34,7 @@ from app.core.events import (
     AlertLevel,
     EquityUpdated,
     PrivateStreamChanged,
+    TradingStateChanged,
     VenueState,
     VenueStatusChanged,
 )
@@ -46,6 +47,8 @@ from app.core.quotes import Quote
 from app.core.trading_state import TradingState
 from app.credentials import credential_store_from_env
 from app.engine.accounts import AccountService, CredentialsReload
+from app.engine.alert_calls import AlertCalls
+from app.engine.alerting import AlertingService
 from app.engine.audit import AuditLog
 from app.engine.bot_calls import BotCalls
 from app.engine.bots.manager import BotManager
@@ -115,7 +118,7 @@ class OrderStats:
     cancels_refused: int
 
 
-class Engine(BotCalls):
+class Engine(BotCalls, AlertCalls):
     def __init__(
         self,
         settings: Settings,
@@ -230,6 +233,16 @@ class Engine(BotCalls):
         self._down: set[str] = set()
         self._bus.subscribe(VenueStatusChanged, self._on_venue_status)
         self._bus.subscribe(PrivateStreamChanged, self._on_private_stream)
+        # alerts away from the screen: the bus only queues them; the worker sends (``start``)
+        self._alerting = AlertingService(
+            settings.alerts,
+            secrets=self._alert_secret,
+            publish=self._bus.publish,
+            report=self.summary,
+            trading_state=lambda: self._risk.persisted_state,
+        )
+        self._bus.subscribe(Alert, self._alerting.on_alert)
+        self._bus.subscribe(TradingStateChanged, self._alerting.on_trading_state)
         self._feed_task: asyncio.Task[None] | None = None
         self._started_at = 0.0
         self._stopped_at: float | None = None
@@ -329,6 +342,7 @@ class Engine(BotCalls):
             if isinstance(venue, PrivateStreaming):
                 for name, factory in venue.streams().items():
                     self._supervisor.run(name, factory)
+        self._supervisor.run("alerts", self._alerting.run)
         resumed = await self._bots.resume()
         self.start_feed()
         self._schedule_timers()

@@ -110,8 +110,9 @@ class AlertingService:
         self._halts_today.append(event.reason)
         now = self._now_s()
         window = max(self._settings.dedup_window_s, 1.0)
+        said = event.reason.removeprefix("panic: ")  # the kill switch's wording
         for ts, text in self._recent_critical:
-            if now - ts <= window and event.reason and text.endswith(event.reason):
+            if now - ts <= window and said and text.endswith(said):
                 return
         self._queue.put(Alert(AlertLevel.CRITICAL, HALT_SOURCE, f"trading HALTED: {event.reason}"))
 

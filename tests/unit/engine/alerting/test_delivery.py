@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from app.core.events import Alert, AlertLevel
+from app.core.events import Alert, AlertLevel, TradingStateChanged
+from app.core.trading_state import TradingState
 from app.engine.alerting.queue import AlertQueue
 from tests.support.alert_server import alert_server
 
@@ -187,3 +188,25 @@ async def test_a_channel_without_its_token_fails_naming_the_secret_only() -> Non
         result = await rig.service.send_test("tg")
     assert not result.ok and result.attempts == 0
     assert result.error == "no bot_token stored for this channel"
+
+
+async def test_a_halt_is_one_alert_and_an_announced_automatic_halt_is_not_repeated() -> None:
+    async with alert_server() as server:
+        settings = alerts_settings({"ops": _hook(server.url())})
+        async with running(settings) as rig:
+            await until(lambda: rig.service.statuses())  # the worker has read the state
+            await settle(2)
+            service = rig.service
+            service.on_trading_state(TradingStateChanged(TradingState.HALTED, "panic: by hand"))
+            service.on_trading_state(TradingStateChanged(TradingState.RECONCILING, "rec"))
+            service.on_trading_state(TradingStateChanged(TradingState.HALTED, "reconciliation"))
+            service.on_trading_state(TradingStateChanged(TradingState.ACTIVE, "reset"))
+            service.on_alert(Alert(AlertLevel.CRITICAL, "risk", "automatic halt: daily loss"))
+            service.on_trading_state(TradingStateChanged(TradingState.HALTED, "panic: daily loss"))
+            await until(lambda: len(server.received) == 2)
+            await settle()
+        texts = [r.json()["text"] for r in server.received]
+        assert texts == [
+            "[CRITICAL] halt: trading HALTED: panic: by hand",
+            "[CRITICAL] risk: automatic halt: daily loss",
+        ]

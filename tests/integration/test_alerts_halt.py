@@ -1,0 +1,46 @@
+"""A halt in a headless engine run reaches a webhook exactly once, signed with the secret the
+engine keeps in the keychain."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+from pathlib import Path
+
+from app.core.events import AlertLevel
+from app.core.trading_state import TradingState
+from app.engine.engine import Engine
+from tests.support.alert_server import alert_server
+from tests.support.engines import eventually, make_settings, manual_market, start_manual
+from tests.support.memory_keyring import MemoryKeyring, installed
+
+SIGNING = "hook-signing-secret-42"
+
+
+async def test_a_halt_makes_exactly_one_webhook_call(arbdesk_home: Path) -> None:
+    with installed(MemoryKeyring()):
+        async with alert_server() as server:
+            hook = {"kind": "webhook", "url": server.url("/hook")}
+            settings = make_settings(alerts={"channels": {"ops": hook}})
+            market, feed, _ = manual_market(settings)
+            engine = Engine(settings, market=market)
+            await engine.set_alert_secret("ops", "signing_secret", SIGNING)
+            await start_manual(engine, feed)
+            try:
+                await engine.panic("test halt", actor="test")
+                assert engine.trading_state is TradingState.HALTED
+                await eventually(lambda: len(server.received) >= 1, what="the webhook call")
+                await asyncio.sleep(0.2)  # time for a second call, were one queued
+                statuses = engine.alert_channels()
+            finally:
+                await engine.stop()
+    assert len(server.received) == 1
+    got = server.received[0]
+    body = got.json()
+    assert (body["level"], body["source"]) == ("critical", "halt")
+    assert body["message"] == "trading HALTED: panic: test halt"
+    expected = hmac.new(SIGNING.encode(), got.body, hashlib.sha256).hexdigest()
+    assert got.headers["X-ArbDesk-Signature"] == f"sha256={expected}"
+    assert [(s.name, s.sent, s.failed) for s in statuses] == [("ops", 1, 0)]
+    assert AlertLevel.CRITICAL.value in got.body.decode()
