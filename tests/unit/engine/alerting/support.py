@@ -20,13 +20,21 @@ FAST = Backoff(0.001, max_s=0.005)
 class Clock:
     """Monotonic time that moves when the service sleeps (a rate-limit wait) or the test says."""
 
-    def __init__(self) -> None:
+    def __init__(self, wall: float = 1_800_000_000.0) -> None:
         self.t = 1_000.0
+        self._wall0 = wall
+        self.days: asyncio.Event | None = None  # set: long sleeps wait until it is set
 
     def now(self) -> float:
         return self.t
 
+    def wall(self) -> float:
+        return self._wall0 + self.t - 1_000.0
+
     async def sleep(self, seconds: float) -> None:
+        if seconds > 3_600 and self.days is not None:
+            await self.days.wait()  # one long sleep per set()
+            self.days.clear()
         self.t += seconds
         await asyncio.sleep(0)
 
@@ -49,11 +57,12 @@ async def running(
     *,
     run: bool = True,
     report: Callable[[], dict[str, Any]] | None = None,
+    clock: Clock | None = None,
 ) -> AsyncIterator[Rig]:
     """The service with ``secrets`` (by store name), its worker running until the block ends;
     alerts it publishes are fed back to it, as the bus does."""
     stored = {k: Secret(v) for k, v in (secrets or {}).items()}
-    clock = Clock()
+    clock = clock or Clock()
     published: list[Alert] = []
 
     async def secret(name: str) -> Secret | None:
@@ -69,6 +78,7 @@ async def running(
         publish=publish,
         report=report,
         now_s=clock.now,
+        wall_s=clock.wall,
         sleep=clock.sleep,
         backoff=FAST,
         tick_s=0.005,
