@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from app.core.secrets import Secret
+from app.credentials import VaultMissing
 from app.engine.accounts import AccountService
 from app.engine.alerting import AlertingService, ChannelStatus, DeliveryResult
 from app.engine.alerting.channels import SECRETS, secret_name
@@ -44,4 +45,9 @@ class AlertCalls:
         await asyncio.to_thread(store.put_secret, secret_name(channel, name), Secret(value))
 
     async def _alert_secret(self, name: str) -> Secret | None:
-        return await asyncio.to_thread(self._accounts.credentials.get_secret, name)
+        """None when there is no vault yet (no secret can be stored); a locked vault raises,
+        and the delivery fails saying so rather than going out unsigned."""
+        try:
+            return await asyncio.to_thread(self._accounts.credentials.get_secret, name)
+        except VaultMissing:
+            return None

@@ -188,6 +188,10 @@ class Controller:
     async def delete_bot_template(self, name: str) -> bool:
         return await self._engine.delete_bot_template(name)
 
+    def alert_api(self) -> Engine:
+        """The engine's alert calls (channel status, send a test) for the Alerts dialog."""
+        return self._engine
+
     def account_service(self) -> AccountService:
         """Accounts and keys over the engine's store (for the Accounts dialog)."""
         return self._engine.accounts()

@@ -31,6 +31,7 @@ from app.core.trading_state import TradingState
 from app.engine.api import EngineSnapshot
 from app.ui import format as fmt
 from app.ui import layout_state
+from app.ui.alerts_dialog import alerts_action
 from app.ui.bridge import Bridge
 from app.ui.controller import Controller
 from app.ui.dialogs.help import HelpDialog
@@ -211,6 +212,9 @@ class MainWindow(QMainWindow):
         if accounts is not None:
             file_menu.addAction(accounts)
             file_menu.addSeparator()
+        file_menu.addAction(
+            alerts_action(self, self._controller.alert_api(), self._controller.spawn, self._bridge)
+        )
         file_menu.addAction(self.quit_action)
         view = menu.addMenu("&View")
         for key, dock in self.docks.items():
