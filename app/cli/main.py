@@ -8,6 +8,7 @@ import sys
 
 from app import __version__
 from app.cli import (
+    alerts,
     audit,
     gui,
     headless,
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser(sub)
     orders.add_parser(sub)
     keys.add_parser(sub)
+    alerts.add_parser(sub)
     selftest.add_parser(sub)
     return parser
 
