@@ -85,6 +85,7 @@ E = TypeVar("E")
 
 BASELINE_KEY = "portfolio.equity_baseline"
 VENUE_CLOSE_TIMEOUT_S = 3.0
+ALERT_FLUSH_TIMEOUT_S = 3.0
 #: Timers whose failure leaves trading unguarded: two failures in a row halt it.
 SAFETY_TIMERS = frozenset({"halts", "revalue"})
 
@@ -449,6 +450,7 @@ class Engine(BotCalls, AlertCalls):
         self._deadlines.cancel_all()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._feed.close(), VENUE_CLOSE_TIMEOUT_S)
+        await self._alerting.flush(ALERT_FLUSH_TIMEOUT_S)  # a last halt still goes out
         await self._supervisor.stop()
         self._revalue()
         await self._oms.close()

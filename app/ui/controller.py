@@ -54,6 +54,11 @@ class Controller:
         return self._engine.settings.market.source
 
     @property
+    def language(self) -> str:
+        """The window's language setting (``ui.language``: auto, en or zh_CN)."""
+        return self._engine.settings.ui.language
+
+    @property
     def running(self) -> bool:
         return self._engine.running
 

@@ -44,3 +44,19 @@ async def test_a_halt_makes_exactly_one_webhook_call(arbdesk_home: Path) -> None
     assert got.headers["X-ArbDesk-Signature"] == f"sha256={expected}"
     assert [(s.name, s.sent, s.failed) for s in statuses] == [("ops", 1, 0)]
     assert AlertLevel.CRITICAL.value in got.body.decode()
+
+
+async def test_a_halt_just_before_stop_still_goes_out(arbdesk_home: Path) -> None:
+    with installed(MemoryKeyring()):
+        async with alert_server() as server:
+            hook = {"kind": "webhook", "url": server.url("/hook")}
+            settings = make_settings(alerts={"channels": {"ops": hook}})
+            market, feed, _ = manual_market(settings)
+            engine = Engine(settings, market=market)
+            await start_manual(engine, feed)
+            try:
+                await engine.panic("last words", actor="test")
+            finally:
+                await engine.stop()
+    assert [r.json()["message"] for r in server.received] == ["trading HALTED: panic: last words"]
+    assert "X-ArbDesk-Signature" not in server.received[0].headers  # no secret stored

@@ -87,6 +87,8 @@ class AlertingService:
         self._last_state: TradingState | None = None
         self._recent_critical: deque[tuple[float, str]] = deque(maxlen=32)
         self._halts_today: list[str] = []
+        self._running = False
+        self._sending = 0
 
     # -- what the bus calls (never blocks) ---------------------------------------------------
 
@@ -146,12 +148,26 @@ class AlertingService:
             self._last_state = self._trading_state()
         elif self._last_state is None:
             self._last_state = TradingState.ACTIVE
-        async with asyncio.TaskGroup() as group:
-            for name in self._channels:
-                group.create_task(self._channel_loop(name))
-            if self._settings.daily_summary.enabled and self._report is not None:
-                group.create_task(self._summary_loop())
-            await self._route_loop()
+        self._running = True
+        try:
+            async with asyncio.TaskGroup() as group:
+                for name in self._channels:
+                    group.create_task(self._channel_loop(name))
+                if self._settings.daily_summary.enabled and self._report is not None:
+                    group.create_task(self._summary_loop())
+                await self._route_loop()
+        finally:
+            self._running = False
+
+    async def flush(self, timeout_s: float) -> bool:
+        """Wait (bounded) until what is queued has been sent or given up: a halt just before
+        the engine stops still goes out. True when nothing is left."""
+        deadline = self._now_s() + timeout_s
+        while self._running and (len(self._queue) or self._sending or any(self._pending.values())):
+            if self._now_s() >= deadline:
+                return False
+            await asyncio.sleep(0.01)
+        return not (len(self._queue) or any(self._pending.values()))
 
     async def _route_loop(self) -> None:
         while True:
@@ -191,7 +207,11 @@ class AlertingService:
                 else:
                     batch = [pending.pop(0)]
                 limit.record(self._now_s())
-                result = await self._deliver(name, combine(batch))
+                self._sending += 1
+                try:
+                    result = await self._deliver(name, combine(batch))
+                finally:
+                    self._sending -= 1
                 self._record(name, result)
 
     async def _summary_loop(self) -> None:
