@@ -165,6 +165,12 @@ class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+class UiSettings(_Section):
+    language: Literal["auto", "en", "zh_CN"] = Field(
+        default="auto", description="the window's language; auto: the system's locale"
+    )
+
+
 class Settings(_Section):
     """Everything configurable; each section validated on its own."""
 
@@ -179,6 +185,7 @@ class Settings(_Section):
     health: HealthSettings = HealthSettings()
     store: StoreSettings = StoreSettings()
     logging: LoggingSettings = LoggingSettings()
+    ui: UiSettings = UiSettings()
     risk: RiskSettings = RiskSettings()
     scanners: ScannersSettings = ScannersSettings()
     oms: OmsSettings = OmsSettings()

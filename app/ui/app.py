@@ -25,7 +25,7 @@ from app.control.server import ControlServer
 from app.engine.api import Engine
 from app.runtime import paths
 from app.runtime.settings import Settings
-from app.ui import theme
+from app.ui import i18n, theme
 from app.ui.bridge import Bridge
 from app.ui.controller import Controller
 from app.ui.live_confirm import ask_once_a_day
@@ -36,13 +36,17 @@ log = logging.getLogger(__name__)
 SHUTDOWN_BUDGET_S = 4.5  # the window is gone and the process exits within 5 s
 
 
-def application() -> QApplication:
+def application(language: str | None = None) -> QApplication:
+    """The one ``QApplication``; with ``language`` (``[ui] language``), its translators are
+    installed now, before any widget is created."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
     app.setApplicationName("ArbDesk")
     app.setOrganizationName("arbdesk")
     app.setQuitOnLastWindowClosed(False)
+    if language is not None:
+        i18n.install(app, language)
     return app
 
 
@@ -57,7 +61,7 @@ class Desk:
         control: bool = False,
         freeze_gc: bool = False,
     ) -> None:
-        self.app = application()
+        self.app = application(engine.settings.ui.language)
         if styled:
             theme.apply(self.app)
         self.engine = engine
@@ -149,7 +153,7 @@ def run(
     settings: Settings, *, replay_file: str | None = None, exit_after: float | None = None
 ) -> int:
     """The GUI's entry point: returns the process exit code."""
-    app = application()
+    app = application(settings.ui.language)
 
     def factory() -> Any:
         return qasync.QEventLoop(app)

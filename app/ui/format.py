@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping
 from decimal import Decimal
 
+from PySide6.QtCore import QLocale
 from PySide6.QtGui import QColor
 
 from app.core.instruments import Instrument, InstrumentId
@@ -23,6 +24,21 @@ TEXT = QColor("#d8dee9")
 STALE_BG = QColor(120, 60, 0, 70)
 
 DASH = "—"
+
+_group, _point = ",", "."
+
+
+def set_locale(locale: QLocale) -> None:
+    """Digit grouping and decimal point of the window's locale (``app.ui.i18n`` sets it)."""
+    global _group, _point
+    _group, _point = locale.groupSeparator() or ",", locale.decimalPoint() or "."
+
+
+def _localized(text: str) -> str:
+    """An exact ``1,234.50`` in the locale's symbols: the digits are never re-rounded."""
+    if (_group, _point) == (",", "."):
+        return text
+    return text.replace(",", "\0").replace(".", _point).replace("\0", _group)
 
 
 def decimals_of(step: Decimal) -> int:
@@ -37,7 +53,7 @@ def num(value: float | Decimal | None, decimals: int = 2) -> str:
         return DASH
     if isinstance(value, float) and not math.isfinite(value):
         return DASH
-    return f"{value:,.{decimals}f}"
+    return _localized(f"{value:,.{decimals}f}")
 
 
 def signed(value: float | Decimal | None, decimals: int = 2) -> str:
@@ -46,7 +62,7 @@ def signed(value: float | Decimal | None, decimals: int = 2) -> str:
         return DASH
     if isinstance(value, float) and not math.isfinite(value):
         return DASH
-    return f"{value:+,.{decimals}f}"
+    return _localized(f"{value:+,.{decimals}f}")
 
 
 def pnl_color(value: float | Decimal | None) -> QColor | None:
@@ -59,10 +75,10 @@ def age(ms: float | None) -> str:
     if ms is None:
         return DASH
     if ms < 1_000:
-        return f"{ms:,.0f} ms"
+        return _localized(f"{ms:,.0f}") + " ms"
     if ms < 120_000:
-        return f"{ms / 1000:,.1f} s"
-    return f"{ms / 60_000:,.0f} min"
+        return _localized(f"{ms / 1000:,.1f}") + " s"
+    return _localized(f"{ms / 60_000:,.0f}") + " min"
 
 
 def clock(ts_ns: int) -> str:

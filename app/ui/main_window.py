@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -29,8 +29,9 @@ from app.core.events import Alert, AlertLevel
 from app.core.panic import PanicReport
 from app.core.trading_state import TradingState
 from app.engine.api import EngineSnapshot
+from app.runtime import settings_writer
 from app.ui import format as fmt
-from app.ui import layout_state
+from app.ui import i18n, layout_state
 from app.ui.alerts_dialog import alerts_action
 from app.ui.bridge import Bridge
 from app.ui.controller import Controller
@@ -72,8 +73,13 @@ class MainWindow(QMainWindow):
         self.reset_dialog: ResetHaltDialog | None = None
         self.accounts_dialog: QWidget | None = None
         self.setObjectName("mainWindow")
-        market = "replay of recorded data" if controller.market == "replay" else "simulated market"
-        self.setWindowTitle(f"ArbDesk — {controller.mode.upper()} · {market}")
+        mode = self.tr("LIVE") if controller.mode == "live" else self.tr("PAPER")
+        market = (
+            self.tr("replay of recorded data")
+            if controller.market == "replay"
+            else self.tr("simulated market")
+        )
+        self.setWindowTitle(self.tr("ArbDesk — {mode} · {market}").format(mode=mode, market=market))
         self.setWindowIcon(app_icon())
         self.setDockNestingEnabled(True)
         self.setDockOptions(
@@ -97,16 +103,16 @@ class MainWindow(QMainWindow):
         self.bots = BotsPanel(controller, bridge)
         self.docks: dict[str, QDockWidget] = {}
         for name, title, panel in (
-            ("market", "Market watch", self.market),
-            ("spread", "Spread chart", self.spread),
-            ("equity", "Equity and daily PnL", self.equity),
-            ("ticket", "Order ticket", self.ticket),
-            ("opportunities", "Opportunities", self.opportunities),
-            ("orders", "Orders and fills", self.orders),
-            ("positions", "Positions and exposure", self.positions),
-            ("risk", "Risk", self.risk),
-            ("log", "Log and alerts", self.log_panel),
-            ("bots", "Bots", self.bots),
+            ("market", self.tr("Market watch"), self.market),
+            ("spread", self.tr("Spread chart"), self.spread),
+            ("equity", self.tr("Equity and daily PnL"), self.equity),
+            ("ticket", self.tr("Order ticket"), self.ticket),
+            ("opportunities", self.tr("Opportunities"), self.opportunities),
+            ("orders", self.tr("Orders and fills"), self.orders),
+            ("positions", self.tr("Positions and exposure"), self.positions),
+            ("risk", self.tr("Risk"), self.risk),
+            ("log", self.tr("Log and alerts"), self.log_panel),
+            ("bots", self.tr("Bots"), self.bots),
         ):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"{name}Dock")
@@ -123,9 +129,11 @@ class MainWindow(QMainWindow):
         self.clock = QLabel(self)
         self.clock.setObjectName("muted")
         self.clock.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        fixed_size(self.clock, "market time 00:00:00.000 UTC · 99,999 books")
+        fixed_size(self.clock, self._clock_text("00:00:00.000", 99_999))
         self.statusBar().addPermanentWidget(self.clock)
-        self.statusBar().showMessage(f"{controller.mode.upper()} on the {market}", 5000)
+        self.statusBar().showMessage(
+            self.tr("{mode} on the {market}").format(mode=mode, market=market), 5000
+        )
 
         self._actions()
         self.tray = self._tray()
@@ -198,16 +206,16 @@ class MainWindow(QMainWindow):
         return action
 
     def _actions(self) -> None:
-        self.panic_action = self._action("panic", "PANIC — cancel everything", self.panic)
-        self.resume_action = self._action("resume", "Resume trading…", self.request_resume)
-        self.quit_action = self._action("quit", "Quit", self.close)
-        self.help_action = self._action("help", "Keyboard shortcuts", self.show_help)
-        reset = self._action("reset_layout", "Restore default layout", self.reset_layout)
-        full = self._action("fullscreen", "Full screen", self._toggle_full_screen)
-        ticket = self._action("ticket", "Order ticket", self._focus_ticket)
+        self.panic_action = self._action("panic", self.tr("PANIC — cancel everything"), self.panic)
+        self.resume_action = self._action("resume", self.tr("Resume trading…"), self.request_resume)
+        self.quit_action = self._action("quit", self.tr("Quit"), self.close)
+        self.help_action = self._action("help", self.tr("Keyboard shortcuts"), self.show_help)
+        reset = self._action("reset_layout", self.tr("Restore default layout"), self.reset_layout)
+        full = self._action("fullscreen", self.tr("Full screen"), self._toggle_full_screen)
+        ticket = self._action("ticket", self.tr("Order ticket"), self._focus_ticket)
 
         menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
+        file_menu = menu.addMenu(self.tr("&File"))
         accounts = self._accounts_action()
         if accounts is not None:
             file_menu.addAction(accounts)
@@ -216,7 +224,7 @@ class MainWindow(QMainWindow):
             alerts_action(self, self._controller.alert_api(), self._controller.spawn, self._bridge)
         )
         file_menu.addAction(self.quit_action)
-        view = menu.addMenu("&View")
+        view = menu.addMenu(self.tr("&View"))
         for key, dock in self.docks.items():
             toggle = dock.toggleViewAction()
             if key in SHORTCUTS:
@@ -226,10 +234,13 @@ class MainWindow(QMainWindow):
         view.addAction(ticket)
         view.addAction(reset)
         view.addAction(full)
-        trading = menu.addMenu("&Trading")
+        view.addSeparator()
+        self.language_menu = self._language_menu()
+        view.addMenu(self.language_menu)
+        trading = menu.addMenu(self.tr("&Trading"))
         trading.addAction(self.panic_action)
         trading.addAction(self.resume_action)
-        help_menu = menu.addMenu("&Help")
+        help_menu = menu.addMenu(self.tr("&Help"))
         help_menu.addAction(self.help_action)
 
     def _accounts_action(self) -> QAction | None:
@@ -237,7 +248,7 @@ class MainWindow(QMainWindow):
         it brings ccxt, whose import alone would delay the first paint by more than a second."""
         if importlib.util.find_spec("app.ui.accounts_dialog") is None:
             return None
-        action = QAction("Accounts…", self)
+        action = QAction(self.tr("Accounts…"), self)
         action.setObjectName("accountsAction")
 
         def open_dialog() -> None:
@@ -246,7 +257,9 @@ class MainWindow(QMainWindow):
                 dialog_class = module.AccountsDialog
                 service = self._controller.account_service()
             except Exception as exc:  # no dialog, or the keychain or vault cannot be used
-                self.statusBar().showMessage(f"Accounts unavailable: {exc}", 10_000)
+                self.statusBar().showMessage(
+                    self.tr("Accounts unavailable: {error}").format(error=exc), 10_000
+                )
                 log.warning("accounts unavailable: %s", exc)
                 return
             dialog = dialog_class(service, self)
@@ -260,10 +273,10 @@ class MainWindow(QMainWindow):
         tray = QSystemTrayIcon(app_icon(), self)
         tray.setToolTip("ArbDesk")
         self.tray_menu = QMenu(self)
-        show = self.tray_menu.addAction("Show window")
+        show = self.tray_menu.addAction(self.tr("Show window"))
         show.triggered.connect(self._raise)
         self.tray_menu.addSeparator()
-        self.tray_panic = self.tray_menu.addAction("PANIC — cancel everything")
+        self.tray_panic = self.tray_menu.addAction(self.tr("PANIC — cancel everything"))
         self.tray_panic.triggered.connect(self.panic)
         self.tray_menu.addAction(self.resume_action)
         self.tray_menu.addSeparator()
@@ -273,12 +286,49 @@ class MainWindow(QMainWindow):
             tray.show()
         return tray
 
+    def _language_menu(self) -> QMenu:
+        """View → Language: saved in the settings file, applied on the next start."""
+        menu = QMenu(self.tr("Language (applies on restart)"), self)
+        menu.setObjectName("languageMenu")
+        group = QActionGroup(menu)
+        choices = {"auto": self.tr("System language"), **i18n.LANGUAGE_NAMES}
+        for code, name in choices.items():
+            action = menu.addAction(name)
+            action.setObjectName(f"language_{code}")
+            action.setCheckable(True)
+            action.setChecked(code == self._controller.language)
+            action.setData(code)
+            group.addAction(action)
+        group.triggered.connect(lambda action: self.choose_language(str(action.data())))
+        return menu
+
+    def choose_language(self, language: str) -> None:
+        try:
+            path = settings_writer.set_value("ui", "language", language)
+        except OSError as exc:
+            self.statusBar().showMessage(
+                self.tr("The language could not be saved: {error}").format(error=exc), 10_000
+            )
+            return
+        log.info("language %s saved in %s", language, path)
+        self.statusBar().showMessage(
+            self.tr("Language saved: it applies when ArbDesk starts again."), 10_000
+        )
+
+    def _level_name(self, level: AlertLevel) -> str:
+        names = {
+            AlertLevel.INFO: self.tr("info"),
+            AlertLevel.WARNING: self.tr("warning"),
+            AlertLevel.CRITICAL: self.tr("critical"),
+        }
+        return names.get(level, level.value)
+
     # -- trading -----------------------------------------------------------------------------------
 
     def panic(self) -> None:
         """One click, no dialog: halt, stop bots, cancel everything; the report follows."""
         log.critical("PANIC pressed in the window")
-        self.toolbar.set_trading_state(TradingState.HALTED, "panic in progress")
+        self.toolbar.set_trading_state(TradingState.HALTED, self.tr("panic in progress"))
         self._controller.spawn(self._controller.panic("panic button"), "panic")
 
     def show_panic_report(self, report: PanicReport) -> None:
@@ -288,14 +338,14 @@ class MainWindow(QMainWindow):
         self.panic_dialog.show()
         self.panic_dialog.raise_()
         self._notify(
-            "Panic: everything canceled" if report.clean else "Panic: NOT CLEAN",
+            self.tr("Panic: everything canceled") if report.clean else self.tr("Panic: NOT CLEAN"),
             report.summary().splitlines()[1] if "\n" in report.summary() else report.reason,
             critical=not report.clean,
         )
 
     def request_resume(self) -> None:
         if self._controller.trading_state is not TradingState.HALTED:
-            self.statusBar().showMessage("Trading is not HALTED: nothing to resume.", 4000)
+            self.statusBar().showMessage(self.tr("Trading is not HALTED: nothing to resume."), 4000)
             return
         self.reset_dialog = ResetHaltDialog(self._controller, self._controller.state_reason, self)
         self.reset_dialog.open()
@@ -306,15 +356,18 @@ class MainWindow(QMainWindow):
 
     def on_snapshot(self, snap: EngineSnapshot) -> None:
         self.toolbar.set_snapshot(snap)
-        self.clock.setText(
-            f"market time {fmt.clock(self._controller.now_ns())} UTC · {len(snap.quotes)} books"
+        self.clock.setText(self._clock_text(fmt.clock(self._controller.now_ns()), len(snap.quotes)))
+
+    def _clock_text(self, clock: str, books: int) -> str:
+        return self.tr("market time {clock} UTC · {books} books").format(
+            clock=clock, books=fmt.num(books, 0)
         )
 
     def notify(self, alert: Alert) -> None:
         if alert.level is AlertLevel.INFO:
             return
         self._notify(
-            f"ArbDesk {alert.level.value}",
+            self.tr("ArbDesk {level}").format(level=self._level_name(alert.level)),
             f"{alert.source}: {alert.message}",
             critical=alert.level is AlertLevel.CRITICAL,
         )
@@ -374,7 +427,9 @@ class MainWindow(QMainWindow):
             widget: QWidget | None = dock.widget()
             if widget is not None and widget is not self.log_panel:
                 widget.setEnabled(False)
-        self.statusBar().showMessage("Shutting down: stopping bots, closing venues, store…")
+        self.statusBar().showMessage(
+            self.tr("Shutting down: stopping bots, closing venues, store…")
+        )
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._closing_allowed:

@@ -11,16 +11,17 @@ from collections.abc import Iterable, Sequence
 from app.core.money import to_float
 from app.core.orders import Order
 from app.engine.api import EngineSnapshot
+from app.ui.names import QT_TRANSLATE_NOOP
 
 STABLE = {"USDT", "USDC", "USD", "BUSD", "FDUSD", "DAI"}
 
 PER_ORDER = {
-    "price_band_bps": "per order",
-    "max_order_notional": "per order",
-    "order_burst": "per burst",
-    "cancel_burst": "per burst",
-    "cancel_rate_per_s": "per venue",
-    "duplicate_window_ms": "per order",
+    "price_band_bps": QT_TRANSLATE_NOOP("Limits", "per order"),
+    "max_order_notional": QT_TRANSLATE_NOOP("Limits", "per order"),
+    "order_burst": QT_TRANSLATE_NOOP("Limits", "per burst"),
+    "cancel_burst": QT_TRANSLATE_NOOP("Limits", "per burst"),
+    "cancel_rate_per_s": QT_TRANSLATE_NOOP("Limits", "per venue"),
+    "duplicate_window_ms": QT_TRANSLATE_NOOP("Limits", "per order"),
 }
 
 
@@ -43,9 +44,12 @@ def usage(
     if snap is None:
         return out
     ages = [(now_ns - q.received_ns) / 1e6 for q in snap.quotes]
-    out["max_quote_age_ms"] = (max(ages, default=0.0), "oldest quote")
+    out["max_quote_age_ms"] = (max(ages, default=0.0), QT_TRANSLATE_NOOP("Limits", "oldest quote"))
     notionals = [abs(to_float(v.notional)) for v in snap.positions if v.notional is not None]
-    out["max_position_notional"] = (max(notionals, default=0.0), "largest position")
+    out["max_position_notional"] = (
+        max(notionals, default=0.0),
+        QT_TRANSLATE_NOOP("Limits", "largest position"),
+    )
     gross = sum(
         abs(to_float(e.value))
         for e in snap.exposures

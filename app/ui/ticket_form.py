@@ -10,8 +10,26 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from PySide6.QtCore import QCoreApplication
+
 from app.core.instruments import Instrument
 from app.core.orders import OrderRequest, OrderType, Side, TimeInForce
+from app.ui.names import QT_TRANSLATE_NOOP
+
+translate = QCoreApplication.translate
+
+#: The ticket's field names, translated when a message names one.
+FIELDS = (
+    QT_TRANSLATE_NOOP("TicketForm", "Instrument"),
+    QT_TRANSLATE_NOOP("TicketForm", "Quantity"),
+    QT_TRANSLATE_NOOP("TicketForm", "Price"),
+)
+#: The ticket's order types as shown in its list.
+TYPE_NAMES = (
+    QT_TRANSLATE_NOOP("TicketForm", "Limit"),
+    QT_TRANSLATE_NOOP("TicketForm", "Market"),
+    QT_TRANSLATE_NOOP("TicketForm", "Limit IOC"),
+)
 
 
 class TicketType(StrEnum):
@@ -21,10 +39,10 @@ class TicketType(StrEnum):
 
 
 class TicketError(ValueError):
-    """Which field, and why; shown under the ticket."""
+    """Which field, and why; shown under the ticket (in the window's language)."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+        super().__init__(f"{translate('TicketForm', field)}: {message}")
         self.field = field
 
 
@@ -42,31 +60,51 @@ class TicketInput:
 def parse_decimal(field: str, text: str) -> Decimal:
     cleaned = text.strip().replace(",", "").replace("_", "")
     if not cleaned:
-        raise TicketError(field, "required")
+        raise TicketError(field, translate("TicketForm", "required"))
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise TicketError(field, f"not a number: {text.strip()!r}") from None
+        raise TicketError(
+            field, translate("TicketForm", "not a number: {text}").format(text=repr(text.strip()))
+        ) from None
     if not value.is_finite():
-        raise TicketError(field, "must be a finite number")
+        raise TicketError(field, translate("TicketForm", "must be a finite number"))
     if value <= 0:
-        raise TicketError(field, f"must be greater than 0, got {value}")
+        raise TicketError(
+            field,
+            translate("TicketForm", "must be greater than 0, got {value}").format(value=value),
+        )
     return value
 
 
 def _multiple(field: str, value: Decimal, increment: Decimal) -> None:
     if increment > 0 and value % increment != 0:
-        raise TicketError(field, f"must be a multiple of {increment.normalize()}")
+        raise TicketError(
+            field,
+            translate("TicketForm", "must be a multiple of {step}").format(
+                step=increment.normalize()
+            ),
+        )
 
 
 def build_request(form: TicketInput, instrument: Instrument | None) -> OrderRequest:
     """The request the ticket would send; raises ``TicketError`` naming the bad field."""
     if instrument is None:
-        raise TicketError("Instrument", f"{form.venue}:{form.symbol} is not traded here")
+        raise TicketError(
+            "Instrument",
+            translate("TicketForm", "{instrument} is not traded here").format(
+                instrument=f"{form.venue}:{form.symbol}"
+            ),
+        )
     qty = parse_decimal("Quantity", form.quantity)
     _multiple("Quantity", qty, instrument.step_size)
     if instrument.min_qty and qty < instrument.min_qty:
-        raise TicketError("Quantity", f"below the venue's minimum {instrument.min_qty.normalize()}")
+        raise TicketError(
+            "Quantity",
+            translate("TicketForm", "below the venue's minimum {minimum}").format(
+                minimum=instrument.min_qty.normalize()
+            ),
+        )
     price: Decimal | None = None
     if form.kind is not TicketType.MARKET:
         price = parse_decimal("Price", form.price)

@@ -40,7 +40,8 @@ def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> d
 
 
 def ui_settings(**over: Any) -> Settings:
-    base: dict[str, Any] = {"market": {"speed": 2.0}}
+    # English whatever the machine's locale: the tests read the window's English texts
+    base: dict[str, Any] = {"market": {"speed": 2.0}, "ui": {"language": "en"}}
     return validate(merge(merge(Settings().model_dump(mode="json"), base), over), "ui-test")
 
 

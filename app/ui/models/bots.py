@@ -13,11 +13,14 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor
 
 from app.engine.api import BotStatus, BotView, CycleRecord, IntentRow
 from app.ui import format as fmt
+from app.ui import names
 from app.ui.models.table import Column, KeyedTableModel
+from app.ui.names import QT_TRANSLATE_NOOP
 
 _STATUS_COLORS = {
     BotStatus.RUNNING: fmt.GREEN,
@@ -47,9 +50,12 @@ def _money_column(title: str, value: Any, tip: str, *, signed: bool = True) -> C
         lambda v: exact(value(v), signed=signed),
         value,
         (lambda v: fmt.pnl_color(value(v))) if signed else None,
-        tooltip=tip,
+        tooltip=tip,  # marked for translation by the caller
         numeric=True,
     )
+
+
+translate = QCoreApplication.translate
 
 
 class BotsModel(KeyedTableModel[str, BotView]):
@@ -57,44 +63,85 @@ class BotsModel(KeyedTableModel[str, BotView]):
 
     def __init__(self) -> None:
         columns: list[Column[BotView]] = [
-            Column("Bot", lambda v: v.id),
-            Column("Kind", lambda v: v.kind),
+            Column(QT_TRANSLATE_NOOP("Columns", "Bot"), lambda v: v.id),
+            Column(QT_TRANSLATE_NOOP("Columns", "Kind"), lambda v: v.kind),
             Column(
-                "State",
-                lambda v: v.status.value,
+                QT_TRANSLATE_NOOP("Columns", "State"),
+                lambda v: names.name(v.status.value),
                 color=lambda v: status_color(v.status),
-                tooltip=lambda v: f"{v.status.value}, phase {v.phase}",
+                tooltip=lambda v: translate("Columns", "{status}, phase {phase}").format(
+                    status=names.name(v.status.value), phase=v.phase
+                ),
             ),
-            Column("Phase", lambda v: v.phase),
-            Column("Cycle", lambda v: str(v.cycle), lambda v: v.cycle, numeric=True),
-            Column("Position", lambda v: v.position, tooltip=lambda v: v.position),
-            _money_column("Realized", lambda v: v.pnl.realized, "realized PnL (closed trades)"),
-            _money_column(
-                "Unrealized", lambda v: v.pnl.unrealized, "what the open position is worth now"
-            ),
-            _money_column("Funding", lambda v: v.pnl.funding, "funding received (+) or paid (-)"),
-            _money_column("Fees", lambda v: v.pnl.fees, "fees paid", signed=False),
+            Column(QT_TRANSLATE_NOOP("Columns", "Phase"), lambda v: v.phase),
             Column(
-                "PnL",
+                QT_TRANSLATE_NOOP("Columns", "Cycle"),
+                lambda v: str(v.cycle),
+                lambda v: v.cycle,
+                numeric=True,
+            ),
+            Column(
+                QT_TRANSLATE_NOOP("Columns", "Position"),
+                lambda v: v.position,
+                tooltip=lambda v: v.position,
+            ),
+            _money_column(
+                QT_TRANSLATE_NOOP("Columns", "Realized"),
+                lambda v: v.pnl.realized,
+                QT_TRANSLATE_NOOP("Columns", "realized PnL (closed trades)"),
+            ),
+            _money_column(
+                QT_TRANSLATE_NOOP("Columns", "Unrealized"),
+                lambda v: v.pnl.unrealized,
+                QT_TRANSLATE_NOOP("Columns", "what the open position is worth now"),
+            ),
+            _money_column(
+                QT_TRANSLATE_NOOP("Columns", "Funding"),
+                lambda v: v.pnl.funding,
+                QT_TRANSLATE_NOOP("Columns", "funding received (+) or paid (-)"),
+            ),
+            _money_column(
+                QT_TRANSLATE_NOOP("Columns", "Fees"),
+                lambda v: v.pnl.fees,
+                QT_TRANSLATE_NOOP("Columns", "fees paid"),
+                signed=False,
+            ),
+            Column(
+                QT_TRANSLATE_NOOP("Columns", "PnL"),
                 lambda v: exact(v.pnl.total) + ("" if v.pnl.complete else " *"),
                 lambda v: v.pnl.total,
                 lambda v: fmt.pnl_color(v.pnl.total),
                 tooltip=lambda v: (
-                    "realized + unrealized + funding - fees"
-                    + ("" if v.pnl.complete else "\n* some asset cannot be valued now")
+                    translate("Columns", "realized + unrealized + funding - fees")
+                    + (
+                        ""
+                        if v.pnl.complete
+                        else "\n" + translate("Columns", "* some asset cannot be valued now")
+                    )
                 ),
                 numeric=True,
             ),
-            Column("Orders", lambda v: str(v.orders), lambda v: v.orders, numeric=True),
             Column(
-                "Leg risk",
+                QT_TRANSLATE_NOOP("Columns", "Orders"),
+                lambda v: str(v.orders),
+                lambda v: v.orders,
+                numeric=True,
+            ),
+            Column(
+                QT_TRANSLATE_NOOP("Columns", "Leg risk"),
                 lambda v: str(v.leg_risk_events),
                 lambda v: v.leg_risk_events,
                 lambda v: fmt.AMBER if v.leg_risk_events else None,
-                tooltip="times the leg-risk policy had to hedge or unwind",
+                tooltip=QT_TRANSLATE_NOOP(
+                    "Columns", "times the leg-risk policy had to hedge or unwind"
+                ),
                 numeric=True,
             ),
-            Column("Last event", lambda v: v.last_event, tooltip=lambda v: v.last_event),
+            Column(
+                QT_TRANSLATE_NOOP("Columns", "Last event"),
+                lambda v: v.last_event,
+                tooltip=lambda v: v.last_event,
+            ),
         ]
         super().__init__(columns, skip_unchanged=True)
 
@@ -104,14 +151,32 @@ class CyclesModel(KeyedTableModel[int, CycleRecord]):
 
     def __init__(self) -> None:
         columns: list[Column[CycleRecord]] = [
-            Column("Cycle", lambda c: str(c.cycle), lambda c: c.cycle, numeric=True),
-            Column("Opened", lambda c: fmt.clock(c.opened_ns), lambda c: c.opened_ns),
-            Column("Closed", lambda c: fmt.clock(c.closed_ns), lambda c: c.closed_ns),
-            Column("Adds", lambda c: str(c.adds), lambda c: c.adds, numeric=True),
-            Column("Entry", lambda c: c.entry),
-            Column("Exit", lambda c: c.exit_reason),
             Column(
-                "PnL",
+                QT_TRANSLATE_NOOP("Columns", "Cycle"),
+                lambda c: str(c.cycle),
+                lambda c: c.cycle,
+                numeric=True,
+            ),
+            Column(
+                QT_TRANSLATE_NOOP("Columns", "Opened"),
+                lambda c: fmt.clock(c.opened_ns),
+                lambda c: c.opened_ns,
+            ),
+            Column(
+                QT_TRANSLATE_NOOP("Columns", "Closed"),
+                lambda c: fmt.clock(c.closed_ns),
+                lambda c: c.closed_ns,
+            ),
+            Column(
+                QT_TRANSLATE_NOOP("Columns", "Adds"),
+                lambda c: str(c.adds),
+                lambda c: c.adds,
+                numeric=True,
+            ),
+            Column(QT_TRANSLATE_NOOP("Columns", "Entry"), lambda c: c.entry),
+            Column(QT_TRANSLATE_NOOP("Columns", "Exit"), lambda c: c.exit_reason),
+            Column(
+                QT_TRANSLATE_NOOP("Columns", "PnL"),
                 lambda c: exact(c.pnl),
                 lambda c: c.pnl,
                 lambda c: fmt.pnl_color(c.pnl),
@@ -159,16 +224,32 @@ class StepsModel(KeyedTableModel[str, IntentRow]):
 
     def __init__(self) -> None:
         columns: list[Column[IntentRow]] = [
-            Column("Time", lambda r: fmt.clock(r.created_ns), lambda r: r.created_ns),
-            Column("Trace", lambda r: r.trace_id),
-            Column("Action", lambda r: r.action),
             Column(
-                "Status",
-                lambda r: r.status,
+                QT_TRANSLATE_NOOP("Columns", "Time"),
+                lambda r: fmt.clock(r.created_ns),
+                lambda r: r.created_ns,
+            ),
+            Column(QT_TRANSLATE_NOOP("Columns", "Trace"), lambda r: r.trace_id),
+            Column(QT_TRANSLATE_NOOP("Columns", "Action"), lambda r: r.action),
+            Column(
+                QT_TRANSLATE_NOOP("Columns", "Status"),
+                lambda r: names.name(r.status),
                 color=lambda r: _STEP_COLORS.get(r.status),
             ),
-            Column("Note", lambda r: str(r.plan.get("note", "")), tooltip=step_tooltip),
-            Column("Legs", lambda r: legs_text(r.plan.get("legs", [])), tooltip=step_tooltip),
-            Column("Result", lambda r: result_text(r.result), tooltip=step_tooltip),
+            Column(
+                QT_TRANSLATE_NOOP("Columns", "Note"),
+                lambda r: str(r.plan.get("note", "")),
+                tooltip=step_tooltip,
+            ),
+            Column(
+                QT_TRANSLATE_NOOP("Columns", "Legs"),
+                lambda r: legs_text(r.plan.get("legs", [])),
+                tooltip=step_tooltip,
+            ),
+            Column(
+                QT_TRANSLATE_NOOP("Columns", "Result"),
+                lambda r: result_text(r.result),
+                tooltip=step_tooltip,
+            ),
         ]
         super().__init__(columns)

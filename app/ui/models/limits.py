@@ -11,28 +11,40 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor
 
 from app.core.money import to_float
 from app.ui import format as fmt
 from app.ui.models.table import Column, KeyedTableModel
+from app.ui.names import QT_TRANSLATE_NOOP
+
+translate = QCoreApplication.translate
 
 VALUE_COLUMN = 1
 
 TITLES = {
-    "max_quote_age_ms": ("Max quote age", "ms"),
-    "price_band_bps": ("Price band", "bps"),
-    "max_order_notional": ("Max order notional", "USDT"),
-    "max_position_notional": ("Max position notional", "USDT"),
-    "max_gross_exposure": ("Max gross exposure", "USDT"),
-    "max_open_orders": ("Max open orders", ""),
-    "max_open_orders_per_instrument": ("Max open orders / instrument", ""),
-    "order_rate_per_s": ("Order rate", "/s"),
-    "order_burst": ("Order burst", ""),
-    "cancel_rate_per_s": ("Cancel rate", "/s"),
-    "cancel_burst": ("Cancel burst", ""),
-    "duplicate_window_ms": ("Duplicate window", "ms"),
+    "max_quote_age_ms": (QT_TRANSLATE_NOOP("Limits", "Max quote age"), "ms"),
+    "price_band_bps": (QT_TRANSLATE_NOOP("Limits", "Price band"), "bps"),
+    "max_order_notional": (QT_TRANSLATE_NOOP("Limits", "Max order notional"), "USDT"),
+    "max_position_notional": (QT_TRANSLATE_NOOP("Limits", "Max position notional"), "USDT"),
+    "max_gross_exposure": (QT_TRANSLATE_NOOP("Limits", "Max gross exposure"), "USDT"),
+    "max_open_orders": (QT_TRANSLATE_NOOP("Limits", "Max open orders"), ""),
+    "max_open_orders_per_instrument": (
+        QT_TRANSLATE_NOOP("Limits", "Max open orders / instrument"),
+        "",
+    ),
+    "order_rate_per_s": (QT_TRANSLATE_NOOP("Limits", "Order rate"), "/s"),
+    "order_burst": (QT_TRANSLATE_NOOP("Limits", "Order burst"), ""),
+    "cancel_rate_per_s": (QT_TRANSLATE_NOOP("Limits", "Cancel rate"), "/s"),
+    "cancel_burst": (QT_TRANSLATE_NOOP("Limits", "Cancel burst"), ""),
+    "duplicate_window_ms": (QT_TRANSLATE_NOOP("Limits", "Duplicate window"), "ms"),
 }
 
 
@@ -63,13 +75,15 @@ def parse_value(text: str) -> Decimal:
     """Accepts ``50,000``, ``50000`` and ``5e4``; raises ValueError with a readable message."""
     cleaned = text.strip().replace(",", "").replace("_", "")
     if not cleaned:
-        raise ValueError("a value is required")
+        raise ValueError(translate("Limits", "a value is required"))
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise ValueError(f"not a number: {text!r}") from None
+        raise ValueError(
+            translate("Limits", "not a number: {text}").format(text=repr(text))
+        ) from None
     if not value.is_finite():
-        raise ValueError(f"not a finite number: {text!r}")
+        raise ValueError(translate("Limits", "not a finite number: {text}").format(text=repr(text)))
     return value
 
 
@@ -86,7 +100,7 @@ def _usage_color(row: LimitRow) -> QColor | None:
 
 def _usage_text(row: LimitRow) -> str:
     if row.ratio is None:
-        return row.note or "per order"
+        return translate("Limits", row.note or "per order")
     used = row.used or 0.0
     whole = used >= 10 or used == int(used)  # counts (open orders, orders this second) are whole
     return f"{used:,.0f}  ({row.ratio:.0%})" if whole else f"{used:,.2f}  ({row.ratio:.0%})"
@@ -99,17 +113,23 @@ class LimitsModel(KeyedTableModel[str, LimitRow]):
     def __init__(self, apply: Callable[[str, Any], None]) -> None:
         self._apply = apply
         columns: list[Column[LimitRow]] = [
-            Column("Limit", lambda r: TITLES.get(r.name, (r.name, ""))[0], tooltip=_name_tip),
+            Column(QT_TRANSLATE_NOOP("Columns", "Limit"), _title, tooltip=_name_tip),
             Column(
-                "Value",
+                QT_TRANSLATE_NOOP("Columns", "Value"),
                 lambda r: value_text(r.value),
                 lambda r: to_float(r.value),
-                tooltip="double-click to edit; the engine validates before applying",
+                tooltip=QT_TRANSLATE_NOOP(
+                    "Columns", "double-click to edit; the engine validates before applying"
+                ),
                 numeric=True,
             ),
-            Column("Unit", lambda r: TITLES.get(r.name, ("", ""))[1], color=lambda r: fmt.MUTED),
             Column(
-                "Usage",
+                QT_TRANSLATE_NOOP("Columns", "Unit"),
+                lambda r: TITLES.get(r.name, ("", ""))[1],
+                color=lambda r: fmt.MUTED,
+            ),
+            Column(
+                QT_TRANSLATE_NOOP("Columns", "Usage"),
                 _usage_text,
                 lambda r: r.ratio if r.ratio is not None else -1.0,
                 _usage_color,
@@ -140,7 +160,7 @@ class LimitsModel(KeyedTableModel[str, LimitRow]):
         if role != Qt.ItemDataRole.EditRole or index.column() != VALUE_COLUMN:
             return False
         row = self.row_at(index.row())
-        title = TITLES.get(row.name, (row.name, ""))[0]
+        title = _title(row)
         try:
             number = parse_value(str(value))
             self._apply(row.name, number)
@@ -148,8 +168,17 @@ class LimitsModel(KeyedTableModel[str, LimitRow]):
             self.refused.emit(f"{title}: {_short(exc)}")
             return False
         self.upsert([(row.name, replace(row, value=number))])
-        self.accepted.emit(f"{title} set to {value_text(number)}")
+        self.accepted.emit(
+            translate("Limits", "{limit} set to {value}").format(
+                limit=title, value=value_text(number)
+            )
+        )
         return True
+
+
+def _title(row: LimitRow) -> str:
+    title = TITLES.get(row.name)
+    return translate("Limits", title[0]) if title else row.name
 
 
 def _name_tip(row: LimitRow) -> str:

@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor
 from app.ui import format as fmt
 from app.ui.log_capture import LogEntry
 from app.ui.models.table import Column, KeyedTableModel
+from app.ui.names import QT_TRANSLATE_NOOP
 
 MAX_LOG_ROWS = 5_000
 LEVEL_ORDER = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
@@ -29,14 +30,18 @@ def _time(e: LogEntry) -> str:
 class LogModel(KeyedTableModel[int, LogEntry]):
     def __init__(self) -> None:
         columns: list[Column[LogEntry]] = [
-            Column("Time", _time, lambda e: e.seq),
+            Column(QT_TRANSLATE_NOOP("Columns", "Time"), _time, lambda e: e.seq),
             Column(
-                "Level",
+                QT_TRANSLATE_NOOP("Columns", "Level"),
                 lambda e: ("ALERT " if e.alert else "") + e.level,
                 lambda e: LEVEL_ORDER.get(e.level, 0),
                 _level_color,
             ),
-            Column("Source", lambda e: e.source),
-            Column("Message", lambda e: e.message, tooltip=lambda e: e.message),
+            Column(QT_TRANSLATE_NOOP("Columns", "Source"), lambda e: e.source),
+            Column(
+                QT_TRANSLATE_NOOP("Columns", "Message"),
+                lambda e: e.message,
+                tooltip=lambda e: e.message,
+            ),
         ]
         super().__init__(columns, max_rows=MAX_LOG_ROWS)

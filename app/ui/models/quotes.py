@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor
 
 from app.core.quotes import Quote
 from app.ui import format as fmt
 from app.ui.format import Decimals
 from app.ui.models.table import Column, KeyedTableModel
+from app.ui.names import QT_TRANSLATE_NOOP
 
 QuoteKey = tuple[str, str]
 AGE_COLUMN = 7
+
+
+translate = QCoreApplication.translate
 
 
 class QuotesModel(KeyedTableModel[QuoteKey, Quote]):
@@ -27,26 +32,57 @@ class QuotesModel(KeyedTableModel[QuoteKey, Quote]):
             return fmt.num(value, decimals.qty(q.venue, q.symbol))
 
         columns: list[Column[Quote]] = [
-            Column("Venue", lambda q: q.venue, lambda q: f"{q.venue}\x00{q.symbol}"),
             Column(
-                "Instrument",
+                QT_TRANSLATE_NOOP("Columns", "Venue"),
+                lambda q: q.venue,
+                lambda q: f"{q.venue}\x00{q.symbol}",
+            ),
+            Column(
+                QT_TRANSLATE_NOOP("Columns", "Instrument"),
                 lambda q: q.symbol,
                 lambda q: f"{q.symbol}\x00{q.venue}",  # one instrument's venues side by side
-                tooltip=lambda q: f"{q.venue}:{q.symbol}  mid {price(q, q.mid)}",
+                tooltip=lambda q: (
+                    f"{q.venue}:{q.symbol}  "
+                    + translate("Columns", "mid {price}").format(price=price(q, q.mid))
+                ),
             ),
-            Column("Bid qty", lambda q: qty(q, q.bid_qty), lambda q: q.bid_qty, numeric=True),
-            Column("Bid", lambda q: price(q, q.bid), lambda q: q.bid, _bid_color, numeric=True),
-            Column("Ask", lambda q: price(q, q.ask), lambda q: q.ask, _ask_color, numeric=True),
-            Column("Ask qty", lambda q: qty(q, q.ask_qty), lambda q: q.ask_qty, numeric=True),
             Column(
-                "Spread",
-                lambda q: fmt.num(q.spread_bps, 1),
-                lambda q: q.spread_bps,
-                tooltip="best ask over best bid, in basis points of the mid",
+                QT_TRANSLATE_NOOP("Columns", "Bid qty"),
+                lambda q: qty(q, q.bid_qty),
+                lambda q: q.bid_qty,
                 numeric=True,
             ),
             Column(
-                "Age",
+                QT_TRANSLATE_NOOP("Columns", "Bid"),
+                lambda q: price(q, q.bid),
+                lambda q: q.bid,
+                _bid_color,
+                numeric=True,
+            ),
+            Column(
+                QT_TRANSLATE_NOOP("Columns", "Ask"),
+                lambda q: price(q, q.ask),
+                lambda q: q.ask,
+                _ask_color,
+                numeric=True,
+            ),
+            Column(
+                QT_TRANSLATE_NOOP("Columns", "Ask qty"),
+                lambda q: qty(q, q.ask_qty),
+                lambda q: q.ask_qty,
+                numeric=True,
+            ),
+            Column(
+                QT_TRANSLATE_NOOP("Columns", "Spread"),
+                lambda q: fmt.num(q.spread_bps, 1),
+                lambda q: q.spread_bps,
+                tooltip=QT_TRANSLATE_NOOP(
+                    "Columns", "best ask over best bid, in basis points of the mid"
+                ),
+                numeric=True,
+            ),
+            Column(
+                QT_TRANSLATE_NOOP("Columns", "Age"),
                 self._age_text,
                 self._age_ms,
                 self._age_color,
@@ -66,14 +102,20 @@ class QuotesModel(KeyedTableModel[QuoteKey, Quote]):
 
     def _age_text(self, q: Quote) -> str:
         text = fmt.age(self._age_ms(q))
-        return f"STALE {text}" if (q.venue, q.symbol) in self.stale else text
+        stale = (q.venue, q.symbol) in self.stale
+        return translate("Columns", "STALE {age}").format(age=text) if stale else text
 
     def _age_color(self, q: Quote) -> QColor | None:
         return fmt.AMBER if (q.venue, q.symbol) in self.stale else fmt.MUTED
 
     def _age_tooltip(self, q: Quote) -> str:
-        exchange = f"; exchange time {fmt.clock(q.exchange_ns)}" if q.exchange_ns else ""
-        return f"received {fmt.clock(q.received_ns)} (market time, UTC){exchange}"
+        exchange = (
+            translate("Columns", "; exchange time {time}").format(time=fmt.clock(q.exchange_ns))
+            if q.exchange_ns
+            else ""
+        )
+        received = translate("Columns", "received {time} (market time, UTC)")
+        return received.format(time=fmt.clock(q.received_ns)) + exchange
 
     def _background(self, q: Quote) -> QColor | None:
         return fmt.STALE_BG if (q.venue, q.symbol) in self.stale else None

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from app.ui import format as fmt
 from app.ui.models.table import Column, KeyedTableModel
+from app.ui.names import QT_TRANSLATE_NOOP
 
 
 class RejectionsModel(KeyedTableModel[str, tuple[str, int]]):
     def __init__(self) -> None:
         columns: list[Column[tuple[str, int]]] = [
-            Column("Rule", lambda r: r[0]),
+            Column(QT_TRANSLATE_NOOP("Columns", "Rule"), lambda r: r[0]),
             Column(
-                "Rejections",
+                QT_TRANSLATE_NOOP("Columns", "Rejections"),
                 lambda r: f"{r[1]:,}",
                 lambda r: r[1],
                 lambda r: fmt.RED if r[1] else fmt.MUTED,

@@ -14,11 +14,14 @@ from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtGui import QColor
+
+translate = QCoreApplication.translate
 
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R")
@@ -49,7 +52,10 @@ _UNUSED_ROLES = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Column(Generic[R]):
-    """One column: its title, the text shown, and optionally the sort key, colour and tooltip."""
+    """One column: its title, the text shown, and optionally the sort key, colour and tooltip.
+
+    ``title`` and a fixed ``tooltip`` are English sources marked with
+    ``QT_TRANSLATE_NOOP("Columns", ...)``, translated when Qt asks for them."""
 
     title: str
     text: Callable[[R], str]
@@ -100,11 +106,11 @@ class KeyedTableModel(QAbstractTableModel, Generic[K, R]):
             return None
         column = self.columns[section]
         if role == Qt.ItemDataRole.DisplayRole:
-            return column.title
+            return translate("Columns", column.title)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return RIGHT if column.numeric else LEFT
         if role == Qt.ItemDataRole.ToolTipRole and isinstance(column.tooltip, str):
-            return column.tooltip
+            return translate("Columns", column.tooltip)
         return None
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:

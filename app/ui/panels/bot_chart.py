@@ -18,17 +18,20 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.core.orders import Fill
 from app.core.quotes import Quote
 from app.engine.api import BotView
 from app.ui import format as fmt
+from app.ui import names
 from app.ui.controller import Controller
 from app.ui.fill_markers import fill_spots
 from app.ui.spread_series import HIGH, LOW, MID, Pair, SpreadSeries, T
 from app.ui.theme import cache_axes
+
+translate = QCoreApplication.translate
 
 CAPACITY = 200_000
 HISTORY_POINTS = 20_000
@@ -78,8 +81,8 @@ def bot_levels(view: BotView) -> list[Level]:
     if "entry_bps" in p:  # cash and carry: the basis of the perpetual over the spot
         levels = []
         for kind, key, label in (
-            ("entry", "entry_bps", "entry (net)"),
-            ("exit", "exit_bps", "exit"),
+            ("entry", "entry_bps", translate("BotChart", "entry (net)")),
+            ("exit", "exit_bps", translate("BotChart", "exit")),
         ):
             value = _number(p.get(key))
             if value is not None:
@@ -92,18 +95,22 @@ def bot_levels(view: BotView) -> list[Level]:
     signs = {"b_rich": (1,), "a_rich": (-1,)}.get(str(direction), (1, -1))
     adds = [a for a in (_number(x) for x in p.get("adds", [])) if a is not None]
     max_adds = int(_number(p.get("max_adds")) or 0) if "max_adds" in p else len(adds)
-    named: list[tuple[str, str, float | None]] = [("entry", "entry", _number(p.get("entry")))]
-    named += [("add", f"add {k}", a) for k, a in enumerate(adds[:max_adds], 1)]
-    named += [
-        ("take profit", "take profit", _number(p.get("take_profit"))),
-        ("stop", "stop", _number(p.get("stop"))),
+    named: list[tuple[str, str, float | None]] = [
+        ("entry", translate("BotChart", "entry"), _number(p.get("entry")))
     ]
+    add = translate("BotChart", "add {n}")
+    named += [("add", add.format(n=k), a) for k, a in enumerate(adds[:max_adds], 1)]
+    named += [
+        ("take profit", translate("BotChart", "take profit"), _number(p.get("take_profit"))),
+        ("stop", translate("BotChart", "stop"), _number(p.get("stop"))),
+    ]
+    sell_b, sell_a = translate("BotChart", " (sell B)"), translate("BotChart", " (sell A)")
     levels = []
     for sign in signs:
         for kind, label, value in named:
             if value is None:
                 continue
-            side = "" if len(signs) == 1 else (" (sell B)" if sign > 0 else " (sell A)")
+            side = "" if len(signs) == 1 else (sell_b if sign > 0 else sell_a)
             levels.append(Level(kind, f"{label} {value:g}{side}", sign * value * scale))
     return levels
 
@@ -128,14 +135,14 @@ class BotChart(QWidget):
         self._bot_id = ""
         self._history_task: object = None
 
-        self.title = QLabel("Select a bot to see its spread.", self)
+        self.title = QLabel(self.tr("Select a bot to see its spread."), self)
         self.title.setObjectName("botChartTitle")
         self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
         self.plot.setObjectName("botSpreadPlot")
         cache_axes(self.plot)
         item = self.plot.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.12)
-        item.setLabel("left", "spread", units="bps")
+        item.setLabel("left", self.tr("spread"), units="bps")
         item.getAxis("left").enableAutoSIPrefix(False)
         item.hideButtons()
         item.setMenuEnabled(False)
@@ -173,9 +180,13 @@ class BotChart(QWidget):
         self.markers.setData([])
         self._follow = True
         if view is None:
-            self.title.setText("Select a bot to see its spread.")
+            self.title.setText(self.tr("Select a bot to see its spread."))
         elif pair is None:
-            self.title.setText(f"{view.id} ({view.kind}) has no one pair to chart.")
+            self.title.setText(
+                self.tr("{bot} ({kind}) has no one pair to chart.").format(
+                    bot=view.id, kind=view.kind
+                )
+            )
         else:
             self.title.setText(f"{view.id}: {pair.label} (bps)")
             latest = (self._latest_quote(*pair.a), self._latest_quote(*pair.b))
@@ -302,7 +313,7 @@ class BotChart(QWidget):
         if not isinstance(data, tuple):
             return ""
         fill, kind = data
-        return (
-            f"{kind} · {fill.side.value.upper()} {fill.qty} {fill.venue}:{fill.symbol} "
-            f"@ {fill.price}\n{fmt.clock(fill.ts_ns)} · spread {y:+.2f} bps"
-        )
+        side = names.name(fill.side.value.upper())
+        return f"{kind} · {side} {fill.qty} {fill.venue}:{fill.symbol} @ {fill.price}\n" + self.tr(
+            "{time} · spread {bps} bps"
+        ).format(time=fmt.clock(fill.ts_ns), bps=f"{y:+.2f}")

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.core.orders import Fill, Order
 from app.engine.api import BotError, BotStatus, BotView
+from app.ui import names
 from app.ui.async_dialogs import Confirm, ask, confirm_box
 from app.ui.bot_form import BotFormDialog
 from app.ui.bridge import Bridge
@@ -101,29 +102,43 @@ class BotsPanel(QWidget):
         self.chart = BotChart(controller, bridge.latest_quote, self)
         self.details = QTabWidget(self)
         self.details.setDocumentMode(True)
-        self.details.addTab(self.chart, "Spread")
-        self.details.addTab(self.orders_view, "Orders")
-        self.details.addTab(self.fills_view, "Fills")
-        self.details.addTab(self.cycles_view, "Cycles")
-        self.details.addTab(self.steps_view, "Steps")
+        self.details.addTab(self.chart, self.tr("Spread"))
+        self.details.addTab(self.orders_view, self.tr("Orders"))
+        self.details.addTab(self.fills_view, self.tr("Fills"))
+        self.details.addTab(self.cycles_view, self.tr("Cycles"))
+        self.details.addTab(self.steps_view, self.tr("Steps"))
 
-        self.new_button = self._button("New…", "newBot", self.new_clicked, "Create a bot")
+        self.new_button = self._button(
+            self.tr("New…"), "newBot", self.new_clicked, self.tr("Create a bot")
+        )
         self.edit_button = self._button(
-            "Edit…", "editBot", self.edit_clicked, "Change a stopped bot's parameters"
+            self.tr("Edit…"),
+            "editBot",
+            self.edit_clicked,
+            self.tr("Change a stopped bot's parameters"),
         )
         self.clone_button = self._button(
-            "Clone", "cloneBot", self.clone_clicked, "A stopped copy with the same parameters"
+            self.tr("Clone"),
+            "cloneBot",
+            self.clone_clicked,
+            self.tr("A stopped copy with the same parameters"),
         )
         self.delete_button = self._button(
-            "Delete…", "deleteBot", self.delete_clicked, "Delete a stopped bot and its steps"
+            self.tr("Delete…"),
+            "deleteBot",
+            self.delete_clicked,
+            self.tr("Delete a stopped bot and its steps"),
         )
-        self.start_button = self._button("Start", "startBot", self.start_clicked)
+        self.start_button = self._button(self.tr("Start"), "startBot", self.start_clicked)
         self.pause_button = self._button(
-            "Pause", "pauseBot", self.pause_clicked, "No new step; resume later"
+            self.tr("Pause"), "pauseBot", self.pause_clicked, self.tr("No new step; resume later")
         )
-        self.resume_button = self._button("Resume", "resumeBot", self.resume_clicked)
+        self.resume_button = self._button(self.tr("Resume"), "resumeBot", self.resume_clicked)
         self.stop_button = self._button(
-            "Stop", "stopBot", self.stop_clicked, "No new step; what it holds stays"
+            self.tr("Stop"),
+            "stopBot",
+            self.stop_clicked,
+            self.tr("No new step; what it holds stays"),
         )
         self.count = QLabel(self)
         self.count.setObjectName("muted")
@@ -223,7 +238,12 @@ class BotsPanel(QWidget):
         if not selection_only:
             n = len(self.bots)
             running = sum(1 for v in self.bots.rows() if v.status is BotStatus.RUNNING)
-            self.count.setText(f"{n} bot{'s' if n != 1 else ''}, {running} running")
+            text = (
+                self.tr("1 bot, {running} running")
+                if n == 1
+                else self.tr("{n} bots, {running} running")
+            )
+            self.count.setText(text.format(n=n, running=running))
         self._update_buttons()
 
     def selected(self) -> BotView | None:
@@ -361,10 +381,13 @@ class BotsPanel(QWidget):
         try:
             await coro
         except BotError as exc:
-            show_message(self.message, f"{what}: {exc}", "error")
+            show_message(self.message, f"{what}: {exc}", "error")  # the engine's words
         except Exception as exc:
             if self._controller.running:
-                show_message(self.message, f"{what} failed: {type(exc).__name__}: {exc}", "error")
+                failed = self.tr("{what} failed: {error}").format(
+                    what=what, error=f"{type(exc).__name__}: {exc}"
+                )
+                show_message(self.message, failed, "error")
                 raise
         finally:
             self._update_buttons()
@@ -372,7 +395,7 @@ class BotsPanel(QWidget):
     def _act(self, verb: str, call: Callable[[str], Awaitable[BotView]]) -> None:
         selected = self.selected()
         if selected is None:
-            show_message(self.message, "Select a bot first.", "error")
+            show_message(self.message, self.tr("Select a bot first."), "error")
             return
         self._spawn(self._acting(verb, selected.id, call), f"{verb} {selected.id}")
 
@@ -382,7 +405,7 @@ class BotsPanel(QWidget):
         view = await call(bot_id)
         self.bots.upsert([(view.id, view)])
         self._after_change()
-        show_message(self.message, f"{view.id}: {view.status.value}", "ok")
+        show_message(self.message, f"{view.id}: {names.name(view.status.value)}", "ok")
 
     def start_clicked(self) -> None:
         self._act("start", self._controller.start_bot)
@@ -406,7 +429,11 @@ class BotsPanel(QWidget):
         self.bots.upsert([(view.id, view)])
         self.select(view.id)
         self._after_change()
-        show_message(self.message, f"{view.id}: a stopped copy of {bot_id}", "ok")
+        show_message(
+            self.message,
+            self.tr("{bot}: a stopped copy of {source}").format(bot=view.id, source=bot_id),
+            "ok",
+        )
 
     def delete_clicked(self) -> None:
         selected = self.selected()
@@ -414,19 +441,19 @@ class BotsPanel(QWidget):
             self._spawn(self._delete(selected), f"delete {selected.id}")
 
     async def _delete(self, view: BotView) -> None:
-        text = (
-            f"Delete the bot {view.id!r} ({view.kind}) with its steps and cycles?\n\n"
-            f"Its orders stay in the journal; a position it holds stays open. "
-            f"This cannot be undone."
-        )
-        if not await self._confirm(self, "Delete bot", text):
-            show_message(self.message, f"Kept {view.id}.", "ok")
+        text = self.tr(
+            "Delete the bot {bot} ({kind}) with its steps and cycles?\n\n"
+            "Its orders stay in the journal; a position it holds stays open. "
+            "This cannot be undone."
+        ).format(bot=repr(view.id), kind=view.kind)
+        if not await self._confirm(self, self.tr("Delete bot"), text):
+            show_message(self.message, self.tr("Kept {bot}.").format(bot=view.id), "ok")
             return
         await self._controller.delete_bot(view.id)
         self.bots.remove([view.id])
         self._fills.pop(view.id, None)
         self._after_change()
-        show_message(self.message, f"Deleted {view.id}.", "ok")
+        show_message(self.message, self.tr("Deleted {bot}.").format(bot=view.id), "ok")
 
     def new_clicked(self) -> None:
         self._spawn(self._form(None), "new bot")
@@ -436,7 +463,9 @@ class BotsPanel(QWidget):
         if selected is None:
             return
         if selected.status is not BotStatus.STOPPED:
-            show_message(self.message, f"Stop {selected.id} to edit it.", "error")
+            show_message(
+                self.message, self.tr("Stop {bot} to edit it.").format(bot=selected.id), "error"
+            )
             return
         self._spawn(self._form(selected), f"edit {selected.id}")
 
@@ -452,5 +481,11 @@ class BotsPanel(QWidget):
         self.bots.upsert([(saved.id, saved)])
         self.select(saved.id)
         self._after_change()
-        verb = "created" if view is None else "saved"
-        show_message(self.message, f"{saved.id} {verb} ({saved.status.value}).", "ok")
+        done = (
+            self.tr("{bot} created ({status}).")
+            if view is None
+            else self.tr("{bot} saved ({status}).")
+        )
+        show_message(
+            self.message, done.format(bot=saved.id, status=names.name(saved.status.value)), "ok"
+        )

@@ -87,7 +87,7 @@ class EquityChartPanel(QWidget):
         self.bars_plot.getPlotItem().hideButtons()
         self.bars_plot.getPlotItem().setMenuEnabled(False)
         self.bars_plot.setMaximumHeight(110)
-        self.bars_plot.setLabel("left", "day PnL")
+        self.bars_plot.setLabel("left", self.tr("day PnL"))
         self.bars_plot.getPlotItem().getAxis("left").setWidth(64)
         self.bars_plot.showGrid(y=True, alpha=0.12)
         # Two stepped, filled curves rather than a BarGraphItem: far cheaper to repaint.
@@ -149,7 +149,8 @@ class EquityChartPanel(QWidget):
     def on_snapshot(self, snap: EngineSnapshot) -> None:
         valuation = snap.valuation
         if valuation is None or not valuation.complete:
-            self.headline.setText("<span style='color:#8a94a6'>Equity: waiting for prices…</span>")
+            waiting = self.tr("Equity: waiting for prices…")
+            self.headline.setText(f"<span style='color:#8a94a6'>{waiting}</span>")
             return
         t = valuation.ts_ns / 1e9
         for currency, buffer in self.buffers.items():
@@ -179,8 +180,10 @@ class EquityChartPanel(QWidget):
             return f"<span style='color:{color.name()}'>{text}</span>" if color else text
 
         self.headline.setText(
-            f"<b>{fmt.num(equity.get(c), d)}</b> {c}"
-            f" &nbsp; PnL {colored(pnl.get(c))} &nbsp; today {colored(today)}"
+            f"<b>{fmt.num(equity.get(c), d)}</b> {c} &nbsp; "
+            + self.tr("PnL {pnl} &nbsp; today {today}").format(
+                pnl=colored(pnl.get(c)), today=colored(today)
+            )
         )
 
     def redraw(self) -> None:

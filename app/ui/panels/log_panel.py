@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
 from app.ui.bridge import Bridge
 from app.ui.log_capture import LogEntry
 from app.ui.models.log import LEVEL_ORDER, LogModel
 from app.ui.models.table import SORT_ROLE
+from app.ui.names import QT_TRANSLATE_NOOP
 from app.ui.widgets import table
 
-LEVELS = (("All levels", 0), ("Info and up", 20), ("Warnings and up", 30), ("Errors", 40))
+LEVELS = (
+    (QT_TRANSLATE_NOOP("LogPanel", "All levels"), 0),
+    (QT_TRANSLATE_NOOP("LogPanel", "Info and up"), 20),
+    (QT_TRANSLATE_NOOP("LogPanel", "Warnings and up"), 30),
+    (QT_TRANSLATE_NOOP("LogPanel", "Errors"), 40),
+)
 
 
 class _LogFilter(QSortFilterProxyModel):
@@ -47,11 +58,11 @@ class LogPanel(QWidget):
             self.view.setColumnWidth(column, width)
         self.level = QComboBox(self)
         for text, level in LEVELS:
-            self.level.addItem(text, level)
+            self.level.addItem(self.tr(text), level)
         self.level.setCurrentIndex(1)
-        self.alerts = QCheckBox("Alerts only", self)
+        self.alerts = QCheckBox(self.tr("Alerts only"), self)
         self.filter = QLineEdit(self)
-        self.filter.setPlaceholderText("Filter messages…")
+        self.filter.setPlaceholderText(self.tr("Filter messages…"))
         self.filter.setClearButtonEnabled(True)
         bar = QHBoxLayout()
         bar.addWidget(self.filter, 1)

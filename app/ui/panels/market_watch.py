@@ -20,7 +20,7 @@ class MarketWatchPanel(QWidget):
         self.view = table("marketWatchTable", self.proxy, self)
         self.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)
         self.filter = QLineEdit(self)
-        self.filter.setPlaceholderText("Filter venue or instrument…")
+        self.filter.setPlaceholderText(self.tr("Filter venue or instrument…"))
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         layout = QVBoxLayout(self)

@@ -10,9 +10,11 @@ from PySide6.QtCore import QItemSelection, QRegularExpression, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.core.opportunities import Opportunity, OpportunityKind
+from app.ui import names
 from app.ui.bridge import Bridge
 from app.ui.controller import Controller
 from app.ui.models.opportunities import OpportunitiesModel
+from app.ui.models.table import SORT_ROLE
 from app.ui.widgets import proxy, table
 
 EDGE_COLUMN = 2
@@ -27,20 +29,21 @@ class OpportunitiesPanel(QWidget):
         self.model = OpportunitiesModel(controller.now_ns)
         self.proxy = proxy(self.model, self)
         self.proxy.setFilterKeyColumn(0)
+        self.proxy.setFilterRole(SORT_ROLE)  # the kind's value, whatever the language shown
         self.view = table("opportunitiesTable", self.proxy, self)
         self.view.setSelectionMode(self.view.SelectionMode.SingleSelection)
         self.view.sortByColumn(EDGE_COLUMN, Qt.SortOrder.DescendingOrder)
         for column, width in enumerate((60, 52, 74, 110, 54, 330)):
             self.view.setColumnWidth(column, width)
         self.kind = QComboBox(self)
-        self.kind.addItem("All kinds", "")
+        self.kind.addItem(self.tr("All kinds"), "")
         for kind in OpportunityKind:
-            self.kind.addItem(kind.value.capitalize(), kind.value)
+            self.kind.addItem(names.name(kind.value).capitalize(), kind.value)
         self.kind.currentIndexChanged.connect(self._kind_changed)
-        self.count = QLabel("0 live", self)
+        self.count = QLabel(self.tr("{n} live").format(n=0), self)
         self.count.setObjectName("muted")
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("Kind", self))
+        bar.addWidget(QLabel(self.tr("Kind"), self))
         bar.addWidget(self.kind)
         bar.addStretch(1)
         bar.addWidget(self.count)
@@ -57,7 +60,7 @@ class OpportunitiesPanel(QWidget):
         self.model.upsert((o.key, o) for o in changed)
         if gone:
             self.model.remove(gone)
-        self.count.setText(f"{len(self.model)} live")
+        self.count.setText(self.tr("{n} live").format(n=len(self.model)))
 
     def _kind_changed(self) -> None:
         kind = self.kind.currentData()

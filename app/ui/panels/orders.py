@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.core.orders import Fill, Order
 from app.engine.api import OrderRefused
+from app.ui import names
 from app.ui.bridge import Bridge
 from app.ui.controller import Controller
 from app.ui.models.fills import FillsModel
@@ -69,18 +70,18 @@ class OrdersPanel(QWidget):
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.open_view, "Open")
-        self.tabs.addTab(self.history_view, "History")
-        self.tabs.addTab(self.fills_view, "Fills")
+        self.tabs.addTab(self.open_view, self.tr("Open"))
+        self.tabs.addTab(self.history_view, self.tr("History"))
+        self.tabs.addTab(self.fills_view, self.tr("Fills"))
 
         self.filter = QLineEdit(self)
-        self.filter.setPlaceholderText("Filter (venue, instrument, status, id)…")
+        self.filter.setPlaceholderText(self.tr("Filter (venue, instrument, status, id)…"))
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self._filter)
         self.count = QLabel(self)
         self.count.setObjectName("muted")
-        self.cancel_button = QPushButton("Cancel selected", self)
-        self.cancel_button.setToolTip("Cancel the selected open orders (Delete)")
+        self.cancel_button = QPushButton(self.tr("Cancel selected"), self)
+        self.cancel_button.setToolTip(self.tr("Cancel the selected open orders (Delete)"))
         self.cancel_button.clicked.connect(self.cancel_selected)
         self.message = message_label(self)
         self.message.hide()
@@ -96,7 +97,7 @@ class OrdersPanel(QWidget):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.message)
 
-        self.cancel_action = QAction("Cancel order", self.open_view)
+        self.cancel_action = QAction(self.tr("Cancel order"), self.open_view)
         self.cancel_action.setShortcut(QKeySequence(Qt.Key.Key_Delete))
         self.cancel_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.cancel_action.triggered.connect(self.cancel_selected)
@@ -125,8 +126,8 @@ class OrdersPanel(QWidget):
 
     def _update_count(self) -> None:
         n = self.open_proxy.rowCount()
-        self.count.setText(f"{n} open")
-        self.tabs.setTabText(0, f"Open ({n})")
+        self.count.setText(self.tr("{n} open").format(n=n))
+        self.tabs.setTabText(0, self.tr("Open ({n})").format(n=n))
 
     # -- cancelling --------------------------------------------------------------------------------
 
@@ -145,7 +146,7 @@ class OrdersPanel(QWidget):
     def cancel_selected(self) -> None:
         ids = self.selected_open()
         if not ids:
-            show_message(self.message, "Select an open order to cancel.", "error")
+            show_message(self.message, self.tr("Select an open order to cancel."), "error")
             return
         for cid in ids:
             self._controller.spawn(self._cancel(cid), f"cancel {cid}")
@@ -154,12 +155,14 @@ class OrdersPanel(QWidget):
         try:
             order = await self._controller.cancel(cid)
         except OrderRefused as exc:
-            show_message(self.message, f"Cancel of {cid} refused: {exc}", "error")
+            refused = self.tr("Cancel of {order} refused: {error}")
+            show_message(self.message, refused.format(order=cid, error=exc), "error")
             return
         except Exception as exc:
-            show_message(self.message, f"Cancel of {cid} failed: {exc}", "error")
+            failed = self.tr("Cancel of {order} failed: {error}")
+            show_message(self.message, failed.format(order=cid, error=exc), "error")
             raise
-        show_message(self.message, f"{cid}: {order.status.value}", "ok")
+        show_message(self.message, f"{cid}: {names.name(order.status.value)}", "ok")
 
     def context_menu(self, pos: QPoint) -> QMenu | None:
         """The menu for a right click at `pos` in the open-orders view; None off the rows."""

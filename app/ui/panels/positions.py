@@ -27,7 +27,7 @@ class PositionsPanel(QWidget):
             self.positions_view.setColumnWidth(column, width)
         for column, width in enumerate((50, 90, 100)):
             self.exposures_view.setColumnWidth(column, width)
-        self.empty = QLabel("No open positions", self)
+        self.empty = QLabel(self.tr("No open positions"), self)
         self.empty.setObjectName("muted")
         top = QWidget(self)
         top_layout = QVBoxLayout(top)

@@ -13,6 +13,7 @@ from app.core.money import to_float
 from app.core.orders import Order
 from app.core.trading_state import TradingState
 from app.engine.api import EngineSnapshot
+from app.ui import names
 from app.ui.bridge import Bridge
 from app.ui.controller import Controller
 from app.ui.models.limits import LimitRow, LimitsModel
@@ -87,10 +88,10 @@ class RiskPanel(QWidget):
         current = getattr(self._controller.limits(), name)
         typed: Any = value
         if isinstance(current, bool):
-            raise ValueError("not a number")
+            raise ValueError(self.tr("not a number"))
         if isinstance(current, int):
             if value != value.to_integral_value():
-                raise ValueError(f"must be a whole number, got {value}")
+                raise ValueError(self.tr("must be a whole number, got {value}").format(value=value))
             typed = int(value)
         elif isinstance(current, float):
             typed = to_float(value)
@@ -111,7 +112,7 @@ class RiskPanel(QWidget):
                 self._open.pop(order.client_order_id, None)
 
     def on_state(self, state: TradingState, reason: str) -> None:
-        text = f"Trading <b>{state.value}</b>"
+        text = self.tr("Trading {state}").format(state=f"<b>{names.name(state.value)}</b>")
         if reason:
             text += f" — {reason}"
         self.state.setText(text)

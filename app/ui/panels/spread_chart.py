@@ -33,15 +33,23 @@ from app.core.opportunities import Opportunity
 from app.core.orders import Fill, Side
 from app.core.quotes import Quote
 from app.ui import format as fmt
+from app.ui import names
 from app.ui.bridge import Bridge
 from app.ui.controller import Controller
 from app.ui.fill_markers import fill_spots
+from app.ui.names import QT_TRANSLATE_NOOP
 from app.ui.spread_series import HIGH, LOW, MID, Pair, SpreadSeries, T
 from app.ui.theme import cache_axes
 
 log = logging.getLogger(__name__)
 
-WINDOWS = (("1 min", 60.0), ("5 min", 300.0), ("30 min", 1800.0), ("4 h", 14_400.0), ("All", 0.0))
+WINDOWS = (
+    ("1 min", 60.0),
+    ("5 min", 300.0),
+    ("30 min", 1800.0),
+    ("4 h", 14_400.0),
+    (QT_TRANSLATE_NOOP("SpreadChartPanel", "All"), 0.0),
+)
 HISTORY_POINTS = 50_000
 MAX_MARKERS = 2_000
 BAND_RGBA = (120, 144, 176, 70)
@@ -94,30 +102,34 @@ class SpreadChartPanel(QWidget):
         self.entry.setRange(0.0, 10_000.0)
         self.entry.setDecimals(1)
         self.entry.setSuffix(" bps")
-        self.entry.setToolTip("Entry threshold: the fee line (both legs' taker fees by default)")
+        self.entry.setToolTip(
+            self.tr("Entry threshold: the fee line (both legs' taker fees by default)")
+        )
         self.exit = QDoubleSpinBox(self)
         self.exit.setRange(-10_000.0, 10_000.0)
         self.exit.setDecimals(1)
         self.exit.setSuffix(" bps")
-        self.exit.setToolTip("Exit threshold")
+        self.exit.setToolTip(self.tr("Exit threshold"))
         self.span_box = QComboBox(self)
         for text, seconds in WINDOWS:
-            self.span_box.addItem(text, seconds)
+            self.span_box.addItem(self.tr(text) if seconds == 0 else text, seconds)
         self.span_box.setCurrentIndex(1)
-        self.follow = QCheckBox("Follow", self)
+        self.follow = QCheckBox(self.tr("Follow"), self)
         self.follow.setChecked(True)
-        self.follow.setToolTip("Keep the live edge in view (panning or zooming turns it off)")
+        self.follow.setToolTip(
+            self.tr("Keep the live edge in view (panning or zooming turns it off)")
+        )
 
         bar = QHBoxLayout()
         bar.setSpacing(6)
         bar.addWidget(QLabel("B", self))
         bar.addWidget(self.leg_b)
-        bar.addWidget(QLabel("vs A", self))
+        bar.addWidget(QLabel(self.tr("vs A"), self))
         bar.addWidget(self.leg_a)
         bar.addSpacing(8)
-        bar.addWidget(QLabel("Entry ±", self))
+        bar.addWidget(QLabel(self.tr("Entry ±"), self))
         bar.addWidget(self.entry)
-        bar.addWidget(QLabel("Exit", self))
+        bar.addWidget(QLabel(self.tr("Exit"), self))
         bar.addWidget(self.exit)
         bar.addWidget(self.span_box)
         bar.addWidget(self.follow)
@@ -128,7 +140,7 @@ class SpreadChartPanel(QWidget):
         cache_axes(self.plot)
         item = self.plot.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.12)
-        item.setLabel("left", "spread", units="bps")
+        item.setLabel("left", self.tr("spread"), units="bps")
         for name in ("left", "bottom"):
             # Grid lines of the major and minor ticks only: the third level is all but invisible
             # at this alpha, and drawing it made an axis's re-render (at each range step) cost
@@ -176,7 +188,7 @@ class SpreadChartPanel(QWidget):
             item.addItem(line, ignoreBounds=True)
         self.readout = QLabel(self)
         self.readout.setObjectName("chartReadout")
-        self.readout.setText("move the mouse over the chart for values")
+        self.readout.setText(self.tr("move the mouse over the chart for values"))
         self._mouse_proxy = pg.SignalProxy(
             self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._mouse_moved
         )
@@ -221,7 +233,7 @@ class SpreadChartPanel(QWidget):
         self._bridge.watch({pair.a, pair.b})
         title = pair.label
         if opportunity is not None:
-            title = f"{opportunity.kind.value}: {pair.label}"
+            title = f"{names.name(opportunity.kind.value)}: {pair.label}"
         self.source.setText(title)
         self.entry.blockSignals(True)
         self.entry.setValue(self._fee_bps(pair))
@@ -243,7 +255,11 @@ class SpreadChartPanel(QWidget):
         self.series.reset(None, opp.key)
         self._bridge.watch(set(), opp.key)
         self.series.add_opportunities([opp])
-        self.source.setText(f"{opp.kind.value}: edge of {opp.key} (bps after fees)")
+        self.source.setText(
+            self.tr("{kind}: edge of {key} (bps after fees)").format(
+                kind=names.name(opp.kind.value), key=opp.key
+            )
+        )
         self.entry.setValue(0.0)
         self._rebuild_markers()
         self._set_follow(True)
@@ -410,10 +426,10 @@ class SpreadChartPanel(QWidget):
         if not isinstance(data, tuple):
             return ""
         fill, kind = data
-        return (
-            f"{kind} · {fill.side.value.upper()} {fill.qty} {fill.venue}:{fill.symbol} "
-            f"@ {fill.price}\n{fmt.clock(fill.ts_ns)} · spread {y:+.2f} bps"
-        )
+        side = names.name(fill.side.value.upper())
+        return f"{kind} · {side} {fill.qty} {fill.venue}:{fill.symbol} @ {fill.price}\n" + self.tr(
+            "{time} · spread {bps} bps"
+        ).format(time=fmt.clock(fill.ts_ns), bps=f"{y:+.2f}")
 
     # -- history and crosshair --------------------------------------------------------------------
 
@@ -471,8 +487,10 @@ class SpreadChartPanel(QWidget):
         if at is None:
             return
         t, mid, low, high = at
-        text = f"{fmt.clock(int(t * 1e9))}   mid {mid:+.2f} bps"
+        text = f"{fmt.clock(int(t * 1e9))}   " + self.tr("mid {bps} bps").format(bps=f"{mid:+.2f}")
         if self.series.pair is not None:
-            text += f"   band {low:+.2f} … {high:+.2f}"
-        text += f"   cursor {point.y():+.2f}"
+            text += "   " + self.tr("band {low} … {high}").format(
+                low=f"{low:+.2f}", high=f"{high:+.2f}"
+            )
+        text += "   " + self.tr("cursor {bps}").format(bps=f"{point.y():+.2f}")
         self.readout.setText(text)

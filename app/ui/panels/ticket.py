@@ -6,7 +6,7 @@ the input changes and as the market moves, so what the ticket shows is what the 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -27,10 +27,13 @@ from app.core.money import price_for_side, to_decimal
 from app.core.orders import Order, OrderRequest, Side
 from app.engine.api import CheckResult, JournalWriteFailed, OrderRefused
 from app.ui import format as fmt
+from app.ui import names
 from app.ui.bridge import Bridge
 from app.ui.controller import Controller
 from app.ui.ticket_form import TicketError, TicketInput, TicketType, build_request
 from app.ui.widgets import message_label, show_message
+
+translate = QCoreApplication.translate
 
 
 class OrderTicketPanel(QWidget):
@@ -41,8 +44,8 @@ class OrderTicketPanel(QWidget):
         self.venue = QComboBox(self)
         self.venue.addItems(controller.venues())
         self.symbol = QComboBox(self)
-        self.buy = QPushButton("Buy", self)
-        self.sell = QPushButton("Sell", self)
+        self.buy = QPushButton(self.tr("Buy"), self)
+        self.sell = QPushButton(self.tr("Sell"), self)
         self.buy.setObjectName("buyToggle")
         self.sell.setObjectName("sellToggle")
         self.sides = QButtonGroup(self)
@@ -52,14 +55,14 @@ class OrderTicketPanel(QWidget):
         self.buy.setChecked(True)
         self.kind = QComboBox(self)
         for kind in TicketType:
-            self.kind.addItem(kind.value, kind.value)
+            self.kind.addItem(translate("TicketForm", kind.value), kind.value)
         self.quantity = QLineEdit(self)
-        self.quantity.setPlaceholderText("quantity")
+        self.quantity.setPlaceholderText(self.tr("quantity"))
         self.price = QLineEdit(self)
-        self.price.setPlaceholderText("limit price")
-        self.touch = QPushButton("Touch", self)
-        self.touch.setToolTip("Price at the best bid (buy) or best ask (sell)")
-        self.reduce_only = QCheckBox("Reduce only", self)
+        self.price.setPlaceholderText(self.tr("limit price"))
+        self.touch = QPushButton(self.tr("Touch"), self)
+        self.touch.setToolTip(self.tr("Price at the best bid (buy) or best ask (sell)"))
+        self.reduce_only = QCheckBox(self.tr("Reduce only"), self)
         self.market = QLabel(self)
         self.market.setObjectName("muted")
         self.notional = QLabel(self)
@@ -67,7 +70,7 @@ class OrderTicketPanel(QWidget):
         self.checks = QListWidget(self)
         self.checks.setObjectName("riskChecks")
         self.checks.setMinimumHeight(90)
-        self.send = QPushButton("Send", self)
+        self.send = QPushButton(self.tr("Send"), self)
         self.send.setObjectName("sendOrder")
         self.send.setDefault(True)
         self.message = message_label(self)
@@ -85,12 +88,12 @@ class OrderTicketPanel(QWidget):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.setHorizontalSpacing(8)
         form.setVerticalSpacing(4)
-        form.addRow("Venue", self.venue)
-        form.addRow("Instrument", self.symbol)
-        form.addRow("Side", sides)
-        form.addRow("Type", self.kind)
-        form.addRow("Quantity", self.quantity)
-        form.addRow("Price", price_row)
+        form.addRow(self.tr("Venue"), self.venue)
+        form.addRow(self.tr("Instrument"), self.symbol)
+        form.addRow(self.tr("Side"), sides)
+        form.addRow(self.tr("Type"), self.kind)
+        form.addRow(self.tr("Quantity"), self.quantity)
+        form.addRow(self.tr("Price"), price_row)
         form.addRow("", self.reduce_only)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -98,7 +101,7 @@ class OrderTicketPanel(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.market)
         layout.addWidget(self.notional)
-        layout.addWidget(QLabel("Risk checks", self))
+        layout.addWidget(QLabel(self.tr("Risk checks"), self))
         layout.addWidget(self.checks, 1)
         layout.addWidget(self.send)
         layout.addWidget(self.message)
@@ -156,7 +159,7 @@ class OrderTicketPanel(QWidget):
         quote = self._bridge.latest_quote(form.venue, form.symbol)
         inst = self._controller.instrument(form.venue, form.symbol)
         if quote is None or inst is None:
-            show_message(self.message, "No quote yet for this instrument.", "error")
+            show_message(self.message, self.tr("No quote yet for this instrument."), "error")
             return
         raw = quote.bid if self.side is Side.BUY else quote.ask
         self.price.setText(str(price_for_side(raw, inst.tick_size, self.side.value)))
@@ -173,11 +176,17 @@ class OrderTicketPanel(QWidget):
         d = self._controller.decimals.price(form.venue, form.symbol)
         if quote is not None:
             self.market.setText(
-                f"bid {fmt.num(quote.bid, d)}  ·  ask {fmt.num(quote.ask, d)}"
-                f"  ·  {fmt.num(quote.spread_bps, 1)} bps"
+                self.tr("bid {bid}  ·  ask {ask}  ·  {spread} bps").format(
+                    bid=fmt.num(quote.bid, d),
+                    ask=fmt.num(quote.ask, d),
+                    spread=fmt.num(quote.spread_bps, 1),
+                )
             )
-        side_text = "Buy" if self.side is Side.BUY else "Sell"
-        send_text = f"{side_text} {form.symbol} on {form.venue}"
+        send_text = (
+            self.tr("Buy {instrument} on {venue}")
+            if self.side is Side.BUY
+            else self.tr("Sell {instrument} on {venue}")
+        ).format(instrument=form.symbol, venue=form.venue)
         if self.send.text() != send_text:
             self.send.setText(send_text)
         if self.send.property("side") != self.side.value:  # re-polishing relayouts the panel
@@ -214,7 +223,7 @@ class OrderTicketPanel(QWidget):
             if item.text() != text:
                 item.setText(text)
                 item.setForeground(QColor(fmt.GREEN if result.passed else fmt.RED))
-                item.setToolTip(result.message or "passes")
+                item.setToolTip(result.message or self.tr("passes"))
                 item.setData(Qt.ItemDataRole.UserRole, result.passed)
 
     # -- sending -----------------------------------------------------------------------------------
@@ -223,9 +232,9 @@ class OrderTicketPanel(QWidget):
         try:
             request = self.request()
         except (TicketError, ValueError) as exc:
-            show_message(self.message, f"Not sent — {exc}", "error")
+            show_message(self.message, self.tr("Not sent — {error}").format(error=exc), "error")
             return
-        show_message(self.message, "Sending…", "ok")
+        show_message(self.message, self.tr("Sending…"), "ok")
         self.send.setEnabled(False)
         self._controller.spawn(self._send(request), "manual order")
 
@@ -233,18 +242,20 @@ class OrderTicketPanel(QWidget):
         try:
             order = await self._controller.submit(request)
         except OrderRefused as exc:
-            show_message(self.message, f"Refused by risk — {exc}", "error")
+            refused = self.tr("Refused by risk — {error}").format(error=exc)
+            show_message(self.message, refused, "error")
             return None
         except JournalWriteFailed as exc:  # already an alert; the trader must see it here too
-            show_message(self.message, f"Not sent — {exc}", "error")
+            show_message(self.message, self.tr("Not sent — {error}").format(error=exc), "error")
             return None
         except Exception as exc:
-            show_message(self.message, f"Not sent — {exc}", "error")
+            show_message(self.message, self.tr("Not sent — {error}").format(error=exc), "error")
             raise
         finally:
             self.send.setEnabled(True)
             self.refresh()
         kind = "error" if order.status.value in ("REJECTED", "UNKNOWN") else "ok"
         detail = f" ({order.reason})" if order.reason else ""
-        show_message(self.message, f"{order.client_order_id}: {order.status.value}{detail}", kind)
+        status = names.name(order.status.value)
+        show_message(self.message, f"{order.client_order_id}: {status}{detail}", kind)
         return order
