@@ -236,6 +236,8 @@ class AlertingService:
                 if value:
                     redaction.register(value)
                     secrets[field] = value
+            # a second line of defence: no known secret leaves in a message's text
+            message = replace(message, text=redaction.redact(message.text))
             request = build(rules, message, secrets, int(self._wall_s() * 1000))
             return await deliver(
                 name,

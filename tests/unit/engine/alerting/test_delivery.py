@@ -7,6 +7,7 @@ import asyncio
 from app.core.events import Alert, AlertLevel, TradingStateChanged
 from app.core.trading_state import TradingState
 from app.engine.alerting.queue import AlertQueue
+from app.runtime import redaction
 from tests.support.alert_server import alert_server
 
 from .support import alerts_settings, running, settle, until
@@ -210,3 +211,14 @@ async def test_a_halt_is_one_alert_and_an_announced_automatic_halt_is_not_repeat
             "[CRITICAL] halt: trading HALTED: panic: by hand",
             "[CRITICAL] risk: automatic halt: daily loss",
         ]
+
+
+async def test_a_known_secret_in_an_alerts_text_is_blanked() -> None:
+    async with alert_server() as server:
+        settings = alerts_settings({"ops": _hook(server.url())})
+        async with running(settings) as rig:
+            key = "leaked-key-0123456789"
+            redaction.register(key)
+            rig.service.on_alert(Alert(AlertLevel.CRITICAL, "oms", f"rejected {key}"))
+            await until(lambda: server.received)
+        assert server.received[0].json()["message"] == "rejected [REDACTED]"
