@@ -39,7 +39,7 @@ class AlertServer:
     def url(self, path: str = "/hook") -> str:
         return self.base_url + path
 
-    async def _handle(self, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.Response:
         self.received.append(
             Received(request.path, dict(request.query), dict(request.headers), await request.read())
         )
@@ -57,12 +57,12 @@ class AlertServer:
 async def alert_server() -> AsyncIterator[AlertServer]:
     server = AlertServer()
     app = web.Application()
-    app.router.add_route("POST", "/{tail:.*}", server._handle)
+    app.router.add_route("POST", "/{tail:.*}", server.handle)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     server.base_url = f"http://127.0.0.1:{port}"
     try:
         yield server
