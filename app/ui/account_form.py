@@ -77,7 +77,7 @@ class AccountFormDialog(QDialog):
         self.outcome: SaveOutcome | None = None
         self.task: asyncio.Task[None] | None = None
         self.setObjectName("accountForm")
-        self.setWindowTitle("Edit account" if account else "Add account")
+        self.setWindowTitle(self.tr("Edit account") if account else self.tr("Add account"))
         self.setMinimumWidth(500)
 
         self.venue = QComboBox(self)
@@ -90,10 +90,10 @@ class AccountFormDialog(QDialog):
         self.venue.setCompleter(completer)
         self.label = QLineEdit(self)
         self.label.setObjectName("label")
-        self.label.setPlaceholderText("a unique name, e.g. binance-main")
-        self.paper = QCheckBox("Paper trading (simulated fills, no keys)", self)
+        self.label.setPlaceholderText(self.tr("a unique name, e.g. binance-main"))
+        self.paper = QCheckBox(self.tr("Paper trading (simulated fills, no keys)"), self)
         self.paper.setObjectName("paper")
-        self.sandbox = QCheckBox("Sandbox / testnet", self)
+        self.sandbox = QCheckBox(self.tr("Sandbox / testnet"), self)
         self.sandbox.setObjectName("sandbox")
         self.market_type = QComboBox(self)
         self.market_type.setObjectName("marketType")
@@ -105,28 +105,28 @@ class AccountFormDialog(QDialog):
         self.api_secret = self._secret_field("apiSecret")
         self.api_passphrase = self._secret_field("apiPassphrase")
         self.api_uid = self._secret_field("apiUid", QLineEdit.EchoMode.PasswordEchoOnEdit)
-        self.check_key = QCheckBox("Check the key with the exchange when saving", self)
+        self.check_key = QCheckBox(self.tr("Check the key with the exchange when saving"), self)
         self.check_key.setObjectName("checkKey")
         self.check_key.setChecked(True)
 
         self.form = QFormLayout()
-        self.form.addRow("Exchange:", self.venue)
-        self.form.addRow("Label:", self.label)
+        self.form.addRow(self.tr("Exchange:"), self.venue)
+        self.form.addRow(self.tr("Label:"), self.label)
         self.form.addRow("", self.paper)
         self.form.addRow("", self.sandbox)
-        self.form.addRow("Market type:", self.market_type)
-        self.form.addRow("Instruments:", self.instruments)
-        self.form.addRow("API key:", self.api_key)
-        self.form.addRow("API secret:", self.api_secret)
-        self.form.addRow("Passphrase:", self.api_passphrase)
+        self.form.addRow(self.tr("Market type:"), self.market_type)
+        self.form.addRow(self.tr("Instruments:"), self.instruments)
+        self.form.addRow(self.tr("API key:"), self.api_key)
+        self.form.addRow(self.tr("API secret:"), self.api_secret)
+        self.form.addRow(self.tr("Passphrase:"), self.api_passphrase)
         self.form.addRow("UID:", self.api_uid)
         self.form.addRow("", self.check_key)
         self.message = message_label(self)
         self.message.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
-        self.test_button = QPushButton("Test key", self)
+        self.test_button = QPushButton(self.tr("Test key"), self)
         self.test_button.setObjectName("testKey")
-        self.save_button = QPushButton("Save", self)
+        self.save_button = QPushButton(self.tr("Save"), self)
         self.save_button.setObjectName("save")
         self.save_button.setDefault(True)
         self.buttons.addButton(self.test_button, QDialogButtonBox.ButtonRole.ActionRole)
@@ -135,7 +135,9 @@ class AccountFormDialog(QDialog):
         self.test_button.clicked.connect(self._test_clicked)
         self.save_button.clicked.connect(self._save_clicked)
         layout = QVBoxLayout(self)
-        hint = QLabel("Keys are never shown again after saving: only the key's last 4.", self)
+        hint = QLabel(
+            self.tr("Keys are never shown again after saving: only the key's last 4."), self
+        )
         hint.setWordWrap(True)
         layout.addLayout(self.form)
         layout.addWidget(hint)
@@ -170,7 +172,9 @@ class AccountFormDialog(QDialog):
         self.market_type.setCurrentText(account.market_type)
         self.instruments.setText(", ".join(account.default_instruments))
         if account.key_hint:
-            self.api_key.setPlaceholderText(f"{account.key_hint} (leave empty to keep the keys)")
+            self.api_key.setPlaceholderText(
+                self.tr("{hint} (leave empty to keep the keys)").format(hint=account.key_hint)
+            )
 
     def _venue_changed(self, text: str) -> None:
         venue = text.strip().lower()
@@ -184,7 +188,11 @@ class AccountFormDialog(QDialog):
         self.sandbox.setEnabled(bool(live and info and info.has_sandbox))
         if not self.sandbox.isEnabled():
             self.sandbox.setChecked(False)
-        self.sandbox.setToolTip("" if info is None or info.has_sandbox else f"{venue}: no sandbox")
+        self.sandbox.setToolTip(
+            ""
+            if info is None or info.has_sandbox
+            else self.tr("{venue}: no sandbox").format(venue=venue)
+        )
         for field in (self.api_key, self.api_secret, self.check_key, self.test_button):
             field.setEnabled(live)
         self.form.setRowVisible(self.api_passphrase, bool(live and info and info.needs_password))
@@ -215,9 +223,9 @@ class AccountFormDialog(QDialog):
             )
         }
         if not any(values.values()):
-            return None, [] if self.account else ["Enter the API key and its secret."]
+            return None, [] if self.account else [self.tr("Enter the API key and its secret.")]
         if not values["key"] or not values["secret"]:
-            return None, ["Enter both the API key and its secret."]
+            return None, [self.tr("Enter both the API key and its secret.")]
         keys = KeyMaterial(
             Secret(values["key"]),
             Secret(values["secret"]),
@@ -241,12 +249,14 @@ class AccountFormDialog(QDialog):
         keys, missing = self.entered_keys()
         problems = [p for p in self.problems() if p not in missing] + missing
         if keys is None and not problems:
-            problems = ["Enter the key to test (stored keys are tested from the accounts list)."]
+            problems = [
+                self.tr("Enter the key to test (stored keys are tested from the accounts list).")
+            ]
         if problems:
             show_message(self.message, "\n".join(problems), "error")
             return
         assert keys is not None
-        self._busy(True, "Checking the key with the exchange…")
+        self._busy(True, self.tr("Checking the key with the exchange…"))
         self.task = asyncio.ensure_future(self._test(self.spec(), keys))
 
     async def _test(self, spec: AccountSpec, keys: KeyMaterial) -> None:
@@ -254,7 +264,10 @@ class AccountFormDialog(QDialog):
             report = await self._service.check(spec, keys)
         except Exception as exc:
             log.exception("key test failed")
-            show_message(self.message, f"The test failed: {type(exc).__name__}: {exc}", "error")
+            failed = self.tr("The test failed: {error}").format(
+                error=f"{type(exc).__name__}: {exc}"
+            )
+            show_message(self.message, failed, "error")
             return
         finally:
             self._busy(False)
@@ -267,7 +280,9 @@ class AccountFormDialog(QDialog):
             return
         keys, _ = self.entered_keys()
         check = self.check_key.isChecked()
-        self._busy(True, "Checking the key and saving…" if keys and check else "Saving…")
+        self._busy(
+            True, self.tr("Checking the key and saving…") if keys and check else self.tr("Saving…")
+        )
         self.task = asyncio.ensure_future(self._save(self.spec(), keys, check))
 
     async def _save(self, spec: AccountSpec, keys: KeyMaterial | None, check: bool) -> None:
@@ -279,7 +294,9 @@ class AccountFormDialog(QDialog):
                 and self._service.needs_passphrase
                 and not await self._ensure_vault(self)
             ):
-                show_message(self.message, "The vault stays locked: nothing saved.", "error")
+                show_message(
+                    self.message, self.tr("The vault stays locked: nothing saved."), "error"
+                )
                 return
             if self.account is None:
                 outcome = await self._service.add(spec, keys, check=check)
@@ -293,14 +310,15 @@ class AccountFormDialog(QDialog):
             return
         except Exception as exc:
             log.exception("saving account %r failed", spec.label)
-            show_message(self.message, f"Saving failed: {type(exc).__name__}: {exc}", "error")
+            failed = self.tr("Saving failed: {error}").format(error=f"{type(exc).__name__}: {exc}")
+            show_message(self.message, failed, "error")
             return
         finally:
             self._busy(False)
         if not outcome.saved:
             assert outcome.report is not None
             text, _ = report_text(outcome.report)
-            show_message(self.message, f"{text}\nNothing was saved.", "error")
+            show_message(self.message, f"{text}\n" + self.tr("Nothing was saved."), "error")
             return
         self.outcome = outcome
         self.accept()

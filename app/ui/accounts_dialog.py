@@ -12,7 +12,7 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QCoreApplication, QItemSelectionModel, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,46 +33,52 @@ from app.engine.api import (
     NoKeys,
     NoSuchAccount,
 )
+from app.ui import names
 from app.ui.account_form import AccountFormDialog, report_text
 from app.ui.async_dialogs import Confirm, ask, confirm_box
 from app.ui.models.table import Column, KeyedTableModel
+from app.ui.names import QT_TRANSLATE_NOOP
 from app.ui.passphrase_dialog import PassphraseDialog, PassphraseMode
 from app.ui.widgets import message_label, proxy, show_message, table
 
 log = logging.getLogger(__name__)
 
+translate = QCoreApplication.translate
 _WARN = QColor("#ff8a80")
 _LIVE = QColor("#ffb74d")
 
 
 def _keys_text(view: AccountView) -> str:
     if view.keys is KeysState.STORED:
-        return view.key_hint or "stored"
+        return view.key_hint or translate("AccountsDialog", "stored")
     return {
         KeysState.NOT_NEEDED: "—",
-        KeysState.LOCKED: "vault locked",
-        KeysState.MISSING: "MISSING",
-        KeysState.UNREADABLE: "unreadable",
+        KeysState.LOCKED: translate("AccountsDialog", "vault locked"),
+        KeysState.MISSING: translate("AccountsDialog", "MISSING"),
+        KeysState.UNREADABLE: translate("AccountsDialog", "unreadable"),
     }[view.keys]
 
 
 COLUMNS: tuple[Column[AccountView], ...] = (
-    Column("Label", lambda v: v.label),
-    Column("Exchange", lambda v: v.venue),
+    Column(QT_TRANSLATE_NOOP("Columns", "Label"), lambda v: v.label),
+    Column(QT_TRANSLATE_NOOP("Columns", "Exchange"), lambda v: v.venue),
     Column(
-        "Mode",
-        lambda v: "LIVE" if v.live else "PAPER",
+        QT_TRANSLATE_NOOP("Columns", "Mode"),
+        lambda v: names.name("LIVE") if v.live else names.name("PAPER"),
         color=lambda v: _LIVE if v.live else None,
     ),
-    Column("Sandbox", lambda v: "yes" if v.sandbox else ""),
-    Column("Market", lambda v: v.market_type),
     Column(
-        "API key",
+        QT_TRANSLATE_NOOP("Columns", "Sandbox"),
+        lambda v: translate("AccountsDialog", "yes") if v.sandbox else "",
+    ),
+    Column(QT_TRANSLATE_NOOP("Columns", "Market"), lambda v: v.market_type),
+    Column(
+        QT_TRANSLATE_NOOP("Columns", "API key"),
         _keys_text,
         color=lambda v: _WARN if v.keys in (KeysState.MISSING, KeysState.UNREADABLE) else None,
-        tooltip="Only the last 4 characters of a key are ever shown",
+        tooltip=QT_TRANSLATE_NOOP("Columns", "Only the last 4 characters of a key are ever shown"),
     ),
-    Column("Instruments", lambda v: ", ".join(v.default_instruments)),
+    Column(QT_TRANSLATE_NOOP("Columns", "Instruments"), lambda v: ", ".join(v.default_instruments)),
 )
 
 
@@ -90,7 +96,7 @@ class AccountsDialog(QDialog):
         self.tasks: set[asyncio.Task[None]] = set()
         self.last_task: asyncio.Task[None] | None = None
         self.setObjectName("accountsDialog")
-        self.setWindowTitle("Exchange accounts")
+        self.setWindowTitle(self.tr("Exchange accounts"))
         self.resize(820, 380)
 
         self.storage = QLabel(self)
@@ -106,16 +112,20 @@ class AccountsDialog(QDialog):
         self.message = message_label(self)
         self.message.hide()
 
-        self.add_button = self._button("Add…", "addAccount", self._add_clicked)
-        self.edit_button = self._button("Edit…", "editAccount", self._edit_clicked)
-        self.remove_button = self._button("Remove…", "removeAccount", self._remove_clicked)
-        self.test_button = self._button("Test key", "testAccount", self._test_clicked)
-        self.unlock_button = self._button("Unlock vault…", "unlockVault", self._unlock_clicked)
-        self.passphrase_button = self._button(
-            "Change passphrase…", "changePassphrase", self._passphrase_clicked
+        self.add_button = self._button(self.tr("Add…"), "addAccount", self._add_clicked)
+        self.edit_button = self._button(self.tr("Edit…"), "editAccount", self._edit_clicked)
+        self.remove_button = self._button(self.tr("Remove…"), "removeAccount", self._remove_clicked)
+        self.test_button = self._button(self.tr("Test key"), "testAccount", self._test_clicked)
+        self.unlock_button = self._button(
+            self.tr("Unlock vault…"), "unlockVault", self._unlock_clicked
         )
-        self.reload_button = self._button("Reload keys", "reloadKeys", self._reload_clicked)
-        self.close_button = self._button("Close", "close", self.accept)
+        self.passphrase_button = self._button(
+            self.tr("Change passphrase…"), "changePassphrase", self._passphrase_clicked
+        )
+        self.reload_button = self._button(
+            self.tr("Reload keys"), "reloadKeys", self._reload_clicked
+        )
+        self.close_button = self._button(self.tr("Close"), "close", self.accept)
         row = QHBoxLayout()
         for button in (
             self.add_button,
@@ -173,7 +183,7 @@ class AccountsDialog(QDialog):
         self.passphrase_button.setVisible(service.uses_vault)
         self.passphrase_button.setEnabled(service.vault_exists)
         self.unlock_button.setVisible(service.needs_passphrase and service.vault_exists)
-        self.storage.setText(f"Keys are kept in {service.storage}.")
+        self.storage.setText(self.tr("Keys are kept in {where}.").format(where=service.storage))
 
     def _spawn(self, coro: Coroutine[Any, Any, None], what: str) -> asyncio.Task[None]:
         task = asyncio.ensure_future(self._guarded(coro, what))
@@ -191,14 +201,17 @@ class AccountsDialog(QDialog):
             show_message(self.message, "\n".join(exc.problems), "error")
         except Exception as exc:
             log.exception("accounts: %s failed", what)
-            show_message(self.message, f"{what} failed: {type(exc).__name__}: {exc}", "error")
+            failed = self.tr("{what} failed: {error}").format(
+                what=what, error=f"{type(exc).__name__}: {exc}"
+            )
+            show_message(self.message, failed, "error")
         finally:
             self._update_buttons()
 
     # -- actions -------------------------------------------------------------------------------
 
     def refresh(self) -> asyncio.Task[None]:
-        return self._spawn(self._refresh(), "Listing accounts")
+        return self._spawn(self._refresh(), self.tr("Listing accounts"))
 
     async def _refresh(self, select: str | None = None) -> None:
         chosen = self.selected()
@@ -233,12 +246,12 @@ class AccountsDialog(QDialog):
         return accepted
 
     def _add_clicked(self) -> None:
-        self._spawn(self._form(None), "Adding the account")
+        self._spawn(self._form(None), self.tr("Adding the account"))
 
     def _edit_clicked(self) -> None:
         chosen = self.selected()
         if chosen is not None:
-            self._spawn(self._form(chosen), "Editing the account")
+            self._spawn(self._form(chosen), self.tr("Editing the account"))
 
     async def _form(self, account: AccountView | None) -> None:
         form = AccountFormDialog(self._service, self.ensure_vault, account=account, parent=self)
@@ -251,73 +264,87 @@ class AccountsDialog(QDialog):
         saved = outcome.account
         if outcome.report is not None:
             text, kind = report_text(outcome.report)
-            show_message(self.message, f"Saved {saved.label!r}.\n{text}", kind)
+            saved_text = self.tr("Saved {account}.").format(account=repr(saved.label))
+            show_message(self.message, f"{saved_text}\n{text}", kind)
         else:
-            show_message(self.message, f"Saved {saved.label!r}.", "ok")
+            show_message(
+                self.message, self.tr("Saved {account}.").format(account=repr(saved.label)), "ok"
+            )
         await self._refresh(select=saved.label)
 
     def _remove_clicked(self) -> None:
         chosen = self.selected()
         if chosen is not None:
-            self._spawn(self._remove(chosen), "Removing the account")
+            self._spawn(self._remove(chosen), self.tr("Removing the account"))
 
     async def _remove(self, account: AccountView) -> None:
-        keys = " and its API keys" if account.live else ""
-        text = (
-            f"Remove the account {account.label!r} ({account.venue}, "
-            f"{'live' if account.live else 'paper'}){keys}?\n\nThis cannot be undone."
+        keys = self.tr(" and its API keys") if account.live else ""
+        text = self.tr(
+            "Remove the account {account} ({venue}, {mode}){keys}?\n\nThis cannot be undone."
+        ).format(
+            account=repr(account.label),
+            venue=account.venue,
+            mode=self.tr("live") if account.live else self.tr("paper"),
+            keys=keys,
         )
-        if not await self._confirm(self, "Remove account", text):
-            show_message(self.message, f"Kept {account.label!r}.", "ok")
+        if not await self._confirm(self, self.tr("Remove account"), text):
+            show_message(
+                self.message, self.tr("Kept {account}.").format(account=repr(account.label)), "ok"
+            )
             return
         if account.live and not await self.ensure_vault():
-            show_message(self.message, "The vault stays locked: nothing removed.", "error")
+            show_message(self.message, self.tr("The vault stays locked: nothing removed."), "error")
             return
         await self._service.remove(account.label)
-        show_message(self.message, f"Removed {account.label!r}{keys}.", "ok")
+        removed = self.tr("Removed {account}{keys}.").format(account=repr(account.label), keys=keys)
+        show_message(self.message, removed, "ok")
         await self._refresh()
 
     def _test_clicked(self) -> None:
         chosen = self.selected()
         if chosen is not None:
-            self._spawn(self._test(chosen), "Testing the key")
+            self._spawn(self._test(chosen), self.tr("Testing the key"))
 
     async def _test(self, account: AccountView) -> None:
         if not await self.ensure_vault():
             return
         self.test_button.setEnabled(False)
-        show_message(self.message, f"Checking the key of {account.label!r}…", "ok")
+        checking = self.tr("Checking the key of {account}…").format(account=repr(account.label))
+        show_message(self.message, checking, "ok")
         report = await self._service.test(account.label)
         show_message(self.message, *report_text(report))
 
     def _unlock_clicked(self) -> None:
-        self._spawn(self._unlock(), "Unlocking the vault")
+        self._spawn(self._unlock(), self.tr("Unlocking the vault"))
 
     async def _unlock(self) -> None:
         if await self.ensure_vault():
-            show_message(self.message, "The vault is unlocked.", "ok")
+            show_message(self.message, self.tr("The vault is unlocked."), "ok")
             await self._refresh()
 
     def _passphrase_clicked(self) -> None:
-        self._spawn(self._change_passphrase(), "Changing the passphrase")
+        self._spawn(self._change_passphrase(), self.tr("Changing the passphrase"))
 
     async def _change_passphrase(self) -> None:
         dialog = PassphraseDialog(
             PassphraseMode.CHANGE, self._service.change_passphrase, parent=self
         )
         if await ask(dialog) == QDialog.DialogCode.Accepted:
-            show_message(self.message, "The vault's passphrase was changed.", "ok")
+            show_message(self.message, self.tr("The vault's passphrase was changed."), "ok")
         dialog.deleteLater()
 
     def _reload_clicked(self) -> None:
-        self._spawn(self._reload(), "Reloading keys")
+        self._spawn(self._reload(), self.tr("Reloading keys"))
 
     async def _reload(self) -> None:
         result = await self._service.reload_credentials()
-        parts = [f"{len(result.changed)} changed"]
+        parts = [self.tr("{n} changed").format(n=len(result.changed))]
         if result.missing:
-            parts.append(f"missing for {', '.join(result.missing)}")
+            parts.append(self.tr("missing for {labels}").format(labels=", ".join(result.missing)))
         if result.failed:
-            parts.append("not readable: " + "; ".join(f"{k}: {why}" for k, why in result.failed))
-        show_message(self.message, "Keys reloaded: " + ", ".join(parts) + ".", "ok")
+            failed = "; ".join(f"{k}: {why}" for k, why in result.failed)
+            parts.append(self.tr("not readable: {what}").format(what=failed))
+        show_message(
+            self.message, self.tr("Keys reloaded: {parts}.").format(parts=", ".join(parts)), "ok"
+        )
         await self._refresh()

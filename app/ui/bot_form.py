@@ -26,7 +26,7 @@ import annotated_types as at
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 
 from app.engine.api import BotError, BotParams, BotView, TemplateRow
 from app.ui.controller import Controller
+from app.ui.names import QT_TRANSLATE_NOOP
 from app.ui.widgets import message_label, show_message
 
 log = logging.getLogger(__name__)
@@ -55,8 +56,11 @@ FieldKind = Literal[
 ]
 
 #: The engine's rule for a bot id (``BotManager.create`` refuses anything else).
+translate = QCoreApplication.translate
 BOT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,48}$")
-BOT_ID_RULE = "letters, digits, '_', '-', '.' (1-48 characters); empty: one is chosen"
+BOT_ID_RULE = QT_TRANSLATE_NOOP(
+    "BotFormDialog", "letters, digits, '_', '-', '.' (1-48 characters); empty: one is chosen"
+)
 #: A str field whose description says this names an instrument (``"venue:SYMBOL"``).
 INSTRUMENT_HINT = '"venue:SYMBOL"'
 GENERAL = ""  # the key of problems that belong to no field
@@ -86,9 +90,9 @@ class FieldSpec:
         if self.bounds:
             parts.append(self.bounds)
         if self.required:
-            parts.append("required")
+            parts.append(translate("BotFormDialog", "required"))
         elif self.optional:
-            parts.append("optional")
+            parts.append(translate("BotFormDialog", "optional"))
         return " · ".join(parts)
 
 
@@ -113,7 +117,7 @@ def _bounds(field: FieldInfo) -> str:
         elif isinstance(item, at.Le):
             words.append(f"≤ {item.le}")
         elif isinstance(item, at.MaxLen) and get_origin(field.annotation) is list:
-            words.append(f"at most {item.max_length} items")
+            words.append(translate("BotFormDialog", "at most {n} items").format(n=item.max_length))
     return ", ".join(words)
 
 
@@ -203,7 +207,11 @@ def parse_pool(text: str) -> tuple[dict[str, str], list[str]]:
             continue
         key, sep, amount = line.partition("=")
         if not sep or not key.strip() or not amount.strip():
-            problems.append(f'line {number} ({line!r}): write "venue:ASSET=amount"')
+            problems.append(
+                translate("BotFormDialog", 'line {n} ({line}): write "venue:ASSET=amount"').format(
+                    n=number, line=repr(line)
+                )
+            )
             continue
         pool[key.strip()] = amount.strip()
     return pool, problems
@@ -279,7 +287,11 @@ class FieldRow:
             self.editor = combo
         elif spec.kind == "pool":
             pool = QPlainTextEdit(parent)
-            pool.setPlaceholderText("one per line: venue:ASSET=amount, e.g. binance:USDT=5000")
+            pool.setPlaceholderText(
+                translate(
+                    "BotFormDialog", "one per line: venue:ASSET=amount, e.g. binance:USDT=5000"
+                )
+            )
             pool.setTabChangesFocus(True)
             pool.setFixedHeight(pool.fontMetrics().lineSpacing() * 3 + 12)
             self.editor = pool
@@ -292,9 +304,9 @@ class FieldRow:
                 line.setCompleter(completer)
                 line.setPlaceholderText(instruments[0] if instruments else "venue:SYMBOL")
             elif spec.kind == "list":
-                line.setPlaceholderText("comma-separated; empty: none")
+                line.setPlaceholderText(translate("BotFormDialog", "comma-separated; empty: none"))
             elif spec.optional:
-                line.setPlaceholderText("empty: none")
+                line.setPlaceholderText(translate("BotFormDialog", "empty: none"))
             self.editor = line
         self.editor.setObjectName(spec.name)
         self.editor.setToolTip(f"{spec.name}: {spec.hint}")
@@ -384,7 +396,9 @@ class BotFormDialog(QDialog):
         self._templates: list[TemplateRow] = []
         self._instruments = sorted(f"{i.venue}:{i.symbol}" for i in controller.instruments)
         self.setObjectName("botForm")
-        self.setWindowTitle(f"Edit bot {bot.id}" if bot else "New bot")
+        self.setWindowTitle(
+            self.tr("Edit bot {bot}").format(bot=bot.id) if bot else self.tr("New bot")
+        )
         self.resize(620, 760)
 
         self.kind = QComboBox(self)
@@ -392,8 +406,8 @@ class BotFormDialog(QDialog):
         self.kind.addItems(list(controller.bot_kinds()))
         self.bot_id = QLineEdit(self)
         self.bot_id.setObjectName("botId")
-        self.bot_id.setPlaceholderText("empty: chosen for you, e.g. spread_dca-1")
-        self.bot_id.setToolTip(BOT_ID_RULE)
+        self.bot_id.setPlaceholderText(self.tr("empty: chosen for you, e.g. spread_dca-1"))
+        self.bot_id.setToolTip(self.tr(BOT_ID_RULE))
         self.bot_id_error = QLabel(self)
         self.bot_id_error.setObjectName("botIdError")
         self.bot_id_error.setStyleSheet("color: #ef5350;")
@@ -402,29 +416,33 @@ class BotFormDialog(QDialog):
         self.templates = QComboBox(self)
         self.templates.setObjectName("templates")
         self.templates.setMinimumContentsLength(20)
-        self.load_template_button = self._button("Load", "loadTemplate", self.load_template)
-        self.delete_template_button = self._button("Delete", "deleteTemplate", self.delete_template)
+        self.load_template_button = self._button(
+            self.tr("Load"), "loadTemplate", self.load_template
+        )
+        self.delete_template_button = self._button(
+            self.tr("Delete"), "deleteTemplate", self.delete_template
+        )
         self.template_name = QLineEdit(self)
         self.template_name.setObjectName("templateName")
-        self.template_name.setPlaceholderText("template name")
+        self.template_name.setPlaceholderText(self.tr("template name"))
         self.save_template_button = self._button(
-            "Save as template", "saveTemplate", self.save_template
+            self.tr("Save as template"), "saveTemplate", self.save_template
         )
 
         head = QFormLayout()
-        head.addRow("Kind:", self.kind)
+        head.addRow(self.tr("Kind:"), self.kind)
         id_box = QWidget(self)
         id_layout = QVBoxLayout(id_box)
         id_layout.setContentsMargins(0, 0, 0, 0)
         id_layout.setSpacing(1)
         id_layout.addWidget(self.bot_id)
         id_layout.addWidget(self.bot_id_error)
-        head.addRow("Bot id:", id_box)
+        head.addRow(self.tr("Bot id:"), id_box)
         load_row = QHBoxLayout()
         load_row.addWidget(self.templates, 1)
         load_row.addWidget(self.load_template_button)
         load_row.addWidget(self.delete_template_button)
-        head.addRow("Template:", load_row)
+        head.addRow(self.tr("Template:"), load_row)
         save_row = QHBoxLayout()
         save_row.addWidget(self.template_name, 1)
         save_row.addWidget(self.save_template_button)
@@ -437,7 +455,7 @@ class BotFormDialog(QDialog):
         self.message = message_label(self)
         self.message.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
-        self.save_button = QPushButton("Create" if bot is None else "Save", self)
+        self.save_button = QPushButton(self.tr("Create") if bot is None else self.tr("Save"), self)
         self.save_button.setObjectName("save")
         self.save_button.setDefault(True)
         self.buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
@@ -486,7 +504,7 @@ class BotFormDialog(QDialog):
         for spec in field_specs(self._controller.bot_params_model(kind)):
             if spec.common and not common_started:
                 common_started = True
-                title = QLabel("<b>Execution, leg risk and capital</b>", box)
+                title = QLabel(f"<b>{self.tr('Execution, leg risk and capital')}</b>", box)
                 form.addRow(title)
             row = FieldRow(spec, box, self._instruments)
             row.set_value(spec.default)
@@ -538,7 +556,11 @@ class BotFormDialog(QDialog):
         general = list(problems.get(GENERAL, ()))
         fields = sum(len(m) for n, m in problems.items() if n != GENERAL)
         if fields:
-            general.append(f"{fields} problem{'s' if fields > 1 else ''}: see the fields marked.")
+            general.append(
+                self.tr("1 problem: see the fields marked.")
+                if fields == 1
+                else self.tr("{n} problems: see the fields marked.").format(n=fields)
+            )
         show_message(self.message, "\n".join(general), "error")
         if first is not None:
             self.scroll_area.ensureWidgetVisible(first)
@@ -560,7 +582,7 @@ class BotFormDialog(QDialog):
                 text = raw[name].strip()
                 if ":" in text and text not in self._instruments:
                     problems.setdefault(name, []).append(
-                        f"{text} is not an instrument of this market"
+                        self.tr("{text} is not an instrument of this market").format(text=text)
                     )
         checked: dict[str, Any] | None = None
         try:
@@ -572,7 +594,7 @@ class BotFormDialog(QDialog):
                 )
         bot_id = self.bot_id.text().strip()
         if self.bot is None and bot_id and not BOT_ID.match(bot_id):
-            problems.setdefault("bot_id", []).append(BOT_ID_RULE)
+            problems.setdefault("bot_id", []).append(self.tr(BOT_ID_RULE))
         if problems:
             self.show_problems(problems)
             return None
@@ -592,7 +614,7 @@ class BotFormDialog(QDialog):
         if params is None:
             return
         self.save_button.setEnabled(False)
-        show_message(self.message, "Saving…", "ok")
+        show_message(self.message, self.tr("Saving…"), "ok")
         self._spawn(self._save(params))
 
     async def _save(self, params: dict[str, Any]) -> None:
@@ -607,7 +629,8 @@ class BotFormDialog(QDialog):
             return
         except Exception as exc:
             log.exception("saving a bot failed")
-            show_message(self.message, f"Saving failed: {type(exc).__name__}: {exc}", "error")
+            failed = self.tr("Saving failed: {error}").format(error=f"{type(exc).__name__}: {exc}")
+            show_message(self.message, failed, "error")
             return
         finally:
             self.save_button.setEnabled(True)
@@ -619,7 +642,7 @@ class BotFormDialog(QDialog):
         problems = engine_problems(message, list(self.rows))
         if self.bot is None and ("bot id" in message or message.endswith(" exists")):
             problems = {"bot_id": [message]}
-        problems[GENERAL] = [f"Refused: {message}"]
+        problems[GENERAL] = [self.tr("Refused: {message}").format(message=message)]
         self.show_problems(problems)
 
     # -- templates ------------------------------------------------------------------------------
@@ -655,20 +678,22 @@ class BotFormDialog(QDialog):
             if not self.kind.isEnabled():
                 show_message(
                     self.message,
-                    f"Template {template.name!r} is for {template.kind} bots, "
-                    f"this one is {self.kind.currentText()}.",
+                    self.tr("Template {name} is for {kind} bots, this one is {this}.").format(
+                        name=repr(template.name), kind=template.kind, this=self.kind.currentText()
+                    ),
                     "error",
                 )
                 return
             self.kind.setCurrentText(template.kind)  # rebuilds the rows
         self._clear_errors()
         self.fill(template.params)
-        show_message(self.message, f"Loaded template {template.name!r}.", "ok")
+        loaded = self.tr("Loaded template {name}.").format(name=repr(template.name))
+        show_message(self.message, loaded, "ok")
 
     def save_template(self) -> None:
         name = self.template_name.text().strip()
         if not name:
-            show_message(self.message, "Name the template first.", "error")
+            show_message(self.message, self.tr("Name the template first."), "error")
             self.template_name.setFocus()
             return
         params = self.params()
@@ -683,7 +708,7 @@ class BotFormDialog(QDialog):
             self._refused(str(exc))
             return
         await self._refresh_templates(select=name)
-        show_message(self.message, f"Saved template {name!r}.", "ok")
+        show_message(self.message, self.tr("Saved template {name}.").format(name=repr(name)), "ok")
 
     def delete_template(self) -> None:
         template = self._chosen_template()
@@ -693,4 +718,5 @@ class BotFormDialog(QDialog):
     async def _delete_template(self, name: str) -> None:
         await self._controller.delete_bot_template(name)
         await self._refresh_templates()
-        show_message(self.message, f"Deleted template {name!r}.", "ok")
+        deleted = self.tr("Deleted template {name}.").format(name=repr(name))
+        show_message(self.message, deleted, "ok")

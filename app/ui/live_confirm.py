@@ -33,17 +33,21 @@ class LiveConfirmDialog(QMessageBox):
 
     def __init__(self, accounts: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("ArbDesk — LIVE trading")
+        self.setWindowTitle(self.tr("ArbDesk — LIVE trading"))
         self.setIcon(QMessageBox.Icon.Warning)
         self.setText(
-            "LIVE mode sends real orders with real money to: " + ", ".join(accounts) + "."
+            self.tr("LIVE mode sends real orders with real money to: {accounts}.").format(
+                accounts=", ".join(accounts)
+            )
         )
         self.setInformativeText(
-            "Bots that were running start again. The panic button halts everything. "
-            "Start live trading?"
+            self.tr(
+                "Bots that were running start again. The panic button halts everything. "
+                "Start live trading?"
+            )
         )
-        self.yes = self.addButton("Start LIVE trading", QMessageBox.ButtonRole.AcceptRole)
-        self.no = self.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+        self.yes = self.addButton(self.tr("Start LIVE trading"), QMessageBox.ButtonRole.AcceptRole)
+        self.no = self.addButton(self.tr("Quit"), QMessageBox.ButtonRole.RejectRole)
         self.setDefaultButton(self.no)
 
     def accepted_live(self) -> bool:

@@ -334,12 +334,12 @@ class MainWindow(QMainWindow):
     def show_panic_report(self, report: PanicReport) -> None:
         if self.panic_dialog is not None:
             self.panic_dialog.close()
-        self.panic_dialog = PanicReportDialog(report, self)
-        self.panic_dialog.show()
-        self.panic_dialog.raise_()
+        dialog = self.panic_dialog = PanicReportDialog(report, self)
+        dialog.show()
+        dialog.raise_()
         self._notify(
             self.tr("Panic: everything canceled") if report.clean else self.tr("Panic: NOT CLEAN"),
-            report.summary().splitlines()[1] if "\n" in report.summary() else report.reason,
+            dialog.counts(report),
             critical=not report.clean,
         )
 

@@ -23,6 +23,9 @@ WORDS = frozenset(
         QT_TRANSLATE_NOOP("Names", "HALTED"),
         QT_TRANSLATE_NOOP("Names", "RECONCILING"),
         QT_TRANSLATE_NOOP("Names", "STARTING"),
+        # trading modes
+        QT_TRANSLATE_NOOP("Names", "LIVE"),
+        QT_TRANSLATE_NOOP("Names", "PAPER"),
         # venue states
         QT_TRANSLATE_NOOP("Names", "connecting"),
         QT_TRANSLATE_NOOP("Names", "connected"),

@@ -28,6 +28,7 @@ from app.engine.api import (
     WeakPassphrase,
     check_new_passphrase,
 )
+from app.ui.names import QT_TRANSLATE_NOOP
 from app.ui.widgets import message_label, show_message
 
 log = logging.getLogger(__name__)
@@ -43,24 +44,30 @@ class PassphraseMode(Enum):
     CHANGE = "change"
 
 
-_TEXT = {
+_TEXT = {  # English sources, translated when the dialog is built
     PassphraseMode.UNLOCK: (
-        "Unlock the vault",
-        "Unlock",
-        "Enter the master passphrase of {where}.",
+        QT_TRANSLATE_NOOP("PassphraseDialog", "Unlock the vault"),
+        QT_TRANSLATE_NOOP("PassphraseDialog", "Unlock"),
+        QT_TRANSLATE_NOOP("PassphraseDialog", "Enter the master passphrase of {where}."),
     ),
     PassphraseMode.CREATE: (
-        "Create the vault",
-        "Create vault",
-        "API keys will be kept in {where}. Choose its master passphrase (at least "
-        f"{MIN_PASSPHRASE_LENGTH} characters). It cannot be recovered: without it, keys must be "
-        "entered again.",
+        QT_TRANSLATE_NOOP("PassphraseDialog", "Create the vault"),
+        QT_TRANSLATE_NOOP("PassphraseDialog", "Create vault"),
+        QT_TRANSLATE_NOOP(
+            "PassphraseDialog",
+            "API keys will be kept in {where}. Choose its master passphrase (at least "
+            "{n} characters). It cannot be recovered: without it, keys must be "
+            "entered again.",
+        ),
     ),
     PassphraseMode.CHANGE: (
-        "Change the vault passphrase",
-        "Change",
-        "The vault is re-encrypted in one step: it always opens with the old passphrase or the "
-        "new one.",
+        QT_TRANSLATE_NOOP("PassphraseDialog", "Change the vault passphrase"),
+        QT_TRANSLATE_NOOP("PassphraseDialog", "Change"),
+        QT_TRANSLATE_NOOP(
+            "PassphraseDialog",
+            "The vault is re-encrypted in one step: it always opens with the old passphrase or "
+            "the new one.",
+        ),
     ),
 }
 
@@ -78,18 +85,20 @@ class PassphraseDialog(QDialog):
         mode: PassphraseMode,
         submit: Submit,
         *,
-        where: str = "the encrypted vault",
+        where: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.mode = mode
         self._submit = submit
         self.task: asyncio.Task[None] | None = None
-        title, action, intro = _TEXT[mode]
+        title, action, intro = (self.tr(text) for text in _TEXT[mode])
+        if where is None:
+            where = self.tr("the encrypted vault")
         self.setObjectName("passphraseDialog")
         self.setWindowTitle(title)
         self.setMinimumWidth(440)
-        self.intro = QLabel(intro.format(where=where), self)
+        self.intro = QLabel(intro.format(where=where, n=MIN_PASSPHRASE_LENGTH), self)
         self.intro.setWordWrap(True)
         form = QFormLayout()
         self.current = _secret_field("currentPassphrase", self)
@@ -97,11 +106,12 @@ class PassphraseDialog(QDialog):
         self.repeat = _secret_field("repeatPassphrase", self)
         if mode is not PassphraseMode.CREATE:
             form.addRow(
-                "Passphrase:" if mode is PassphraseMode.UNLOCK else "Current:", self.current
+                self.tr("Passphrase:") if mode is PassphraseMode.UNLOCK else self.tr("Current:"),
+                self.current,
             )
         if mode is not PassphraseMode.UNLOCK:
-            form.addRow("New passphrase:", self.new)
-            form.addRow("Repeat it:", self.repeat)
+            form.addRow(self.tr("New passphrase:"), self.new)
+            form.addRow(self.tr("Repeat it:"), self.repeat)
         self.message = message_label(self)
         self.message.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
@@ -119,7 +129,7 @@ class PassphraseDialog(QDialog):
     def problems(self) -> str:
         """What is wrong with the fields, or nothing."""
         if self.mode is not PassphraseMode.CREATE and not self.current.text():
-            return "Enter the passphrase."
+            return self.tr("Enter the passphrase.")
         if self.mode is not PassphraseMode.UNLOCK:
             try:
                 check_new_passphrase(self.new.text(), self.repeat.text())
@@ -133,7 +143,7 @@ class PassphraseDialog(QDialog):
             show_message(self.message, problem, "error")
             return
         self._busy(True)
-        show_message(self.message, "Working…", "ok")
+        show_message(self.message, self.tr("Working…"), "ok")
         self.task = asyncio.ensure_future(self._run(self.current.text(), self.new.text()))
 
     async def _run(self, current: str, new: str) -> None:
@@ -146,7 +156,8 @@ class PassphraseDialog(QDialog):
             return
         except Exception as exc:  # shown, logged, and the dialog stays usable
             log.exception("vault passphrase action failed")
-            show_message(self.message, f"Failed: {type(exc).__name__}: {exc}", "error")
+            failed = self.tr("Failed: {error}").format(error=f"{type(exc).__name__}: {exc}")
+            show_message(self.message, failed, "error")
             return
         finally:
             self._busy(False)

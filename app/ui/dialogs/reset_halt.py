@@ -7,6 +7,7 @@ to show the result, so a refused reset is never silent.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -18,9 +19,11 @@ from PySide6.QtWidgets import (
 
 from app.engine.api import ReconciliationReport
 from app.ui.controller import Controller
+from app.ui.names import QT_TRANSLATE_NOOP
 from app.ui.widgets import message_label, show_message
 
-EXPLANATION = (
+EXPLANATION = QT_TRANSLATE_NOOP(
+    "ResetHaltDialog",
     "<p><b>Resume trading?</b></p>"
     "<p>Trading is <b>HALTED</b>{reason}. Resuming will:</p>"
     "<ol>"
@@ -30,7 +33,7 @@ EXPLANATION = (
     "differences are listed here;</li>"
     "<li>not restart any bot: start the ones you want yourself.</li>"
     "</ol>"
-    "<p>New orders can leave as soon as trading is ACTIVE.</p>"
+    "<p>New orders can leave as soon as trading is ACTIVE.</p>",
 )
 
 
@@ -40,16 +43,17 @@ class ResetHaltDialog(QDialog):
         self._controller = controller
         self.report: ReconciliationReport | None = None
         self.setObjectName("resetHaltDialog")
-        self.setWindowTitle("Leave HALTED")
+        self.setWindowTitle(self.tr("Leave HALTED"))
         self.setMinimumWidth(520)
-        self.text = QLabel(EXPLANATION.format(reason=f" ({reason})" if reason else ""), self)
+        explanation = QCoreApplication.translate("ResetHaltDialog", EXPLANATION)
+        self.text = QLabel(explanation.format(reason=f" ({reason})" if reason else ""), self)
         self.text.setWordWrap(True)
         self.message = message_label(self)
         self.message.hide()
         self.buttons = QDialogButtonBox(self)
-        self.confirm = QPushButton("Reconcile and resume", self)
+        self.confirm = QPushButton(self.tr("Reconcile and resume"), self)
         self.confirm.setObjectName("confirmResume")
-        self.cancel = QPushButton("Stay halted", self)
+        self.cancel = QPushButton(self.tr("Stay halted"), self)
         self.cancel.setDefault(True)  # Enter does not resume by accident
         self.buttons.addButton(self.confirm, QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.addButton(self.cancel, QDialogButtonBox.ButtonRole.RejectRole)
@@ -63,27 +67,32 @@ class ResetHaltDialog(QDialog):
     def _confirmed(self) -> None:
         self.confirm.setEnabled(False)
         self.cancel.setEnabled(False)
-        show_message(self.message, "Reconciling with every venue…", "ok")
+        show_message(self.message, self.tr("Reconciling with every venue…"), "ok")
         self.task = self._controller.spawn(self._reset(), "reset halt")
 
     async def _reset(self) -> None:
         try:
             report = await self._controller.reset_halt()
         except Exception as exc:
-            show_message(self.message, f"Reset failed: {exc}. Trading stays HALTED.", "error")
+            failed = self.tr("Reset failed: {error}. Trading stays HALTED.").format(error=exc)
+            show_message(self.message, failed, "error")
             self._finished()
             raise
         self.report = report
         if report.ok:
-            show_message(self.message, "Reconciliation passed: trading is ACTIVE.", "ok")
+            show_message(self.message, self.tr("Reconciliation passed: trading is ACTIVE."), "ok")
         else:
             problems = "\n".join(f"• {p}" for p in report.problems())
             show_message(
-                self.message, f"Reconciliation failed; trading stays HALTED:\n{problems}", "error"
+                self.message,
+                self.tr("Reconciliation failed; trading stays HALTED:\n{problems}").format(
+                    problems=problems
+                ),
+                "error",
             )
         self._finished()
 
     def _finished(self) -> None:
-        self.cancel.setText("Close")
+        self.cancel.setText(self.tr("Close"))
         self.cancel.setEnabled(True)
         self.confirm.hide()
