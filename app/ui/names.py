@@ -53,6 +53,8 @@ WORDS = frozenset(
         QT_TRANSLATE_NOOP("Names", "stopped"),
         QT_TRANSLATE_NOOP("Names", "running"),
         QT_TRANSLATE_NOOP("Names", "paused"),
+        QT_TRANSLATE_NOOP("Names", "failed"),
+        QT_TRANSLATE_NOOP("Names", "restarting"),
         QT_TRANSLATE_NOOP("Names", "maker"),
         QT_TRANSLATE_NOOP("Names", "taker"),
         QT_TRANSLATE_NOOP("Names", "cross"),

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from PySide6.QtCore import QCoreApplication
 
 from app.core.opportunities import Opportunity
 from app.core.quotes import Quote
@@ -30,7 +31,9 @@ class Pair:
 
     @property
     def label(self) -> str:
-        return f"{self.b[0]}:{self.b[1]}  vs  {self.a[0]}:{self.a[1]}"
+        return QCoreApplication.translate("SpreadChartPanel", "{b}  vs  {a}").format(
+            b=f"{self.b[0]}:{self.b[1]}", a=f"{self.a[0]}:{self.a[1]}"
+        )
 
 
 def spread_point(a: Quote, b: Quote, t: float) -> tuple[float, float, float, float] | None:

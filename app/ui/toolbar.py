@@ -174,7 +174,7 @@ def task_lines(tasks: tuple[TaskHealth, ...]) -> str:
         return translate("StatusToolbar", "Tasks: none running")
     lines = [translate("StatusToolbar", "Tasks:")]
     for t in tasks:
-        line = f"  {t.name}: {t.state}"
+        line = f"  {t.name}: {names.name(t.state)}"
         if t.restarts:
             line += translate("StatusToolbar", ", {n} restarts").format(n=t.restarts)
         if t.last_error:
