@@ -65,7 +65,7 @@ def install(app: QCoreApplication, language: str) -> str:
     _installed.append(ours)
     qt = QTranslator(app)
     qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    if qt.load(f"qtbase_{chosen}", qt_dir):
+    if qt.load(f"qtbase_{chosen}", qt_dir):  # Qt's own words: Close, Cancel, OK …
         app.installTranslator(qt)
         _installed.append(qt)
     return chosen

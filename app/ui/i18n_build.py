@@ -65,6 +65,8 @@ def compile_ts(language: str) -> Path:
 def compile_stale() -> None:
     """Compile every ``.qm`` that is missing or older than its ``.ts``; never raises (a window
     with no translation is still a window)."""
+    if getattr(sys, "frozen", False):
+        return  # a packaged app ships its .qm files (build.spec compiles them) and no lrelease
     for language in LANGUAGES:
         if stale(language):
             try:
