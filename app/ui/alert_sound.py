@@ -2,8 +2,10 @@
 
 The sounds are tiny WAV files in ``resources/sounds/``, made by ``build_sounds`` from the tones
 below (``python -m app.ui.alert_sound`` writes them again; a test keeps the files equal to it).
-QtMultimedia is not part of PySide6-Essentials, so it is used when installed and otherwise the
-system beep stands in. At most one sound a second: a storm of alerts is not a siren.
+QtMultimedia is not part of PySide6-Essentials, so it is used when installed; otherwise the
+platform's own player plays the file (``winsound`` on Windows, ``afplay`` on macOS, ``paplay`` or
+``aplay`` on Linux, started without waiting for it), and where there is none the system beep
+stands in. At most one sound a second: a storm of alerts is not a siren.
 """
 
 from __future__ import annotations
@@ -11,8 +13,12 @@ from __future__ import annotations
 import io
 import logging
 import math
+import shutil
+import subprocess
+import sys
 import time
 import wave
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +72,34 @@ def build_sounds() -> list[Path]:
     return written
 
 
+def system_player() -> tuple[str, Callable[[Path], None]] | None:
+    """The platform's way to play a WAV file without blocking, or None."""
+    if sys.platform == "win32":
+        import winsound
+
+        def play_windows(path: Path) -> None:
+            flags = winsound.SND_FILENAME | winsound.SND_ASYNC | winsound.SND_NODEFAULT
+            winsound.PlaySound(str(path), flags)
+
+        return "winsound", play_windows
+    for command in ("afplay", "paplay", "aplay"):
+        found = shutil.which(command)
+        if found is not None:
+            argv = [found, "-q"] if command == "aplay" else [found]
+
+            def play_with(path: Path, argv: list[str] = argv) -> None:
+                subprocess.Popen(  # noqa: S603 - a fixed player on a bundled file
+                    [*argv, str(path)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+
+            return command, play_with
+    return None
+
+
 def _sound_effect_class() -> Any:
     try:
         from PySide6.QtMultimedia import QSoundEffect  # type: ignore[import-not-found,unused-ignore]
@@ -85,6 +119,7 @@ class AlertSound(QObject):
         self.played: list[str] = []  # what was played, newest last (the window's tests read it)
         effect = _sound_effect_class()
         self._effects: dict[str, Any] = {}
+        self._player = None if effect is not None else system_player()
         if effect is not None:
             for level in TONES:
                 sound = effect(self)
@@ -93,7 +128,9 @@ class AlertSound(QObject):
 
     @property
     def backend(self) -> str:
-        return "QtMultimedia" if self._effects else "beep"
+        if self._effects:
+            return "QtMultimedia"
+        return self._player[0] if self._player is not None else "beep"
 
     def on_alert(self, alert: Alert) -> None:
         level = alert.level.value
@@ -107,8 +144,14 @@ class AlertSound(QObject):
         effect = self._effects.get(level)
         if effect is not None:
             effect.play()
-        else:
-            QApplication.beep()
+            return
+        if self._player is not None:
+            try:
+                self._player[1](sound_file(level))
+                return
+            except OSError as exc:
+                log.info("alert sound not played (%s): the beep instead", exc)
+        QApplication.beep()
 
 
 if __name__ == "__main__":
