@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QTabWidget,
     QWidget,
 )
+from pytestqt.qtbot import QtBot
 
 from app.core.orders import Side
 from app.runtime.settings import UiSettings
@@ -34,6 +35,7 @@ from app.runtime.settings_loader import DEFAULTS_FILE, read_toml
 from app.ui import format as fmt
 from app.ui import i18n, i18n_build
 from app.ui.app import Desk
+from app.ui.date_axis import date_axis
 from app.ui.ticket_form import TicketType
 
 from .conftest import open_desk, resting_order
@@ -220,3 +222,21 @@ async def test_the_language_menu_saves_the_choice_for_the_next_start(
         assert "starts again" in desk.window.statusBar().currentMessage()
     saved = read_toml(tmp_path / "config" / "settings.toml")
     assert saved["ui"] == {"language": "zh_CN"}
+
+
+def test_chart_dates_name_months_and_weekdays_in_the_locale(qtbot: QtBot) -> None:
+    axis = date_axis()
+    day = 86_400.0
+    jan_2 = 1_767_312_000.0  # 2026-01-02 00:00 UTC, a Friday
+    try:
+        QLocale.setDefault(QLocale("zh_CN"))
+        levels = {s.format: (z, s.spacing) for z in axis.zoomLevels.values() for s in z.tickSpecs}
+        axis.zoomLevel, spacing = levels["%b"]  # months
+        assert axis.tickStrings([jan_2], 1.0, spacing) == ["1月"]
+        axis.zoomLevel, day = levels["%a %d"]  # weekdays
+        weekdays = axis.tickStrings([jan_2], 1.0, day)
+        assert weekdays in (["2日 周五"], ["2日 星期五"])
+        QLocale.setDefault(QLocale("en_US"))
+        assert axis.tickStrings([jan_2], 1.0, day) == ["Fri 2"]
+    finally:
+        QLocale.setDefault(QLocale("en_US"))

@@ -27,6 +27,7 @@ from app.engine.api import BotView
 from app.ui import format as fmt
 from app.ui import names
 from app.ui.controller import Controller
+from app.ui.date_axis import date_axis
 from app.ui.fill_markers import fill_spots
 from app.ui.spread_series import HIGH, LOW, MID, Pair, SpreadSeries, T
 from app.ui.theme import cache_axes
@@ -137,7 +138,7 @@ class BotChart(QWidget):
 
         self.title = QLabel(self.tr("Select a bot to see its spread."), self)
         self.title.setObjectName("botChartTitle")
-        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
+        self.plot = pg.PlotWidget(axisItems={"bottom": date_axis()})
         self.plot.setObjectName("botSpreadPlot")
         cache_axes(self.plot)
         item = self.plot.getPlotItem()

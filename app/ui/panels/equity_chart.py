@@ -20,6 +20,7 @@ from app.engine.api import EngineSnapshot
 from app.ui import format as fmt
 from app.ui.bridge import Bridge
 from app.ui.controller import Controller
+from app.ui.date_axis import date_axis
 from app.ui.ring_buffer import RingBuffer
 from app.ui.theme import cache_axes
 
@@ -65,8 +66,8 @@ class EquityChartPanel(QWidget):
         self.buffers = {c: RingBuffer(CAPACITY, 2) for c in controller.valuation_currencies}
         self._dirty = True
 
-        date_axis = pg.DateAxisItem(utcOffset=0)
-        self.plot = pg.PlotWidget(axisItems={"bottom": date_axis})
+        bottom_axis = date_axis()
+        self.plot = pg.PlotWidget(axisItems={"bottom": bottom_axis})
         self.plot.setObjectName("equityPlot")
         cache_axes(self.plot)
         self.plot.showGrid(x=True, y=True, alpha=0.12)
@@ -81,7 +82,7 @@ class EquityChartPanel(QWidget):
             downsampleMethod="peak",
         )
         self.plot.addItem(self.curve)
-        self.bars_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
+        self.bars_plot = pg.PlotWidget(axisItems={"bottom": date_axis()})
         self.bars_plot.setObjectName("dailyPnlPlot")
         cache_axes(self.bars_plot)
         self.bars_plot.getPlotItem().hideButtons()

@@ -36,6 +36,7 @@ from app.ui import format as fmt
 from app.ui import names
 from app.ui.bridge import Bridge
 from app.ui.controller import Controller
+from app.ui.date_axis import date_axis
 from app.ui.fill_markers import fill_spots
 from app.ui.names import QT_TRANSLATE_NOOP
 from app.ui.spread_series import HIGH, LOW, MID, Pair, SpreadSeries, T
@@ -135,7 +136,7 @@ class SpreadChartPanel(QWidget):
         bar.addWidget(self.follow)
         bar.addStretch(1)
 
-        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
+        self.plot = pg.PlotWidget(axisItems={"bottom": date_axis()})
         self.plot.setObjectName("spreadPlot")
         cache_axes(self.plot)
         item = self.plot.getPlotItem()
