@@ -1594,6 +1594,58 @@ Its orders stay in the journal; a position it holds stays open. This cannot be u
         <translation>平仓</translation>
     </message>
     <message>
+        <source>trading_state</source>
+        <translation>交易状态</translation>
+    </message>
+    <message>
+        <source>instrument_tradable</source>
+        <translation>品种可交易</translation>
+    </message>
+    <message>
+        <source>quote_fresh</source>
+        <translation>行情时效</translation>
+    </message>
+    <message>
+        <source>price_band</source>
+        <translation>价格带</translation>
+    </message>
+    <message>
+        <source>venue_minimums</source>
+        <translation>交易所最小下单量</translation>
+    </message>
+    <message>
+        <source>max_order_notional</source>
+        <translation>单笔委托最大名义价值</translation>
+    </message>
+    <message>
+        <source>max_position_notional</source>
+        <translation>最大仓位名义价值</translation>
+    </message>
+    <message>
+        <source>max_gross_exposure</source>
+        <translation>最大总敞口</translation>
+    </message>
+    <message>
+        <source>max_open_orders</source>
+        <translation>最大挂单数</translation>
+    </message>
+    <message>
+        <source>enough_balance</source>
+        <translation>余额充足</translation>
+    </message>
+    <message>
+        <source>order_rate</source>
+        <translation>下单频率</translation>
+    </message>
+    <message>
+        <source>duplicate_order</source>
+        <translation>重复委托</translation>
+    </message>
+    <message>
+        <source>cancel_rate</source>
+        <translation>撤单频率</translation>
+    </message>
+    <message>
         <source>long</source>
         <translation>多头</translation>
     </message>

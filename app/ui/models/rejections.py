@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.ui import format as fmt
+from app.ui import names
 from app.ui.models.table import Column, KeyedTableModel
 from app.ui.names import QT_TRANSLATE_NOOP
 
@@ -10,7 +11,7 @@ from app.ui.names import QT_TRANSLATE_NOOP
 class RejectionsModel(KeyedTableModel[str, tuple[str, int]]):
     def __init__(self) -> None:
         columns: list[Column[tuple[str, int]]] = [
-            Column(QT_TRANSLATE_NOOP("Columns", "Rule"), lambda r: r[0]),
+            Column(QT_TRANSLATE_NOOP("Columns", "Rule"), lambda r: names.name(r[0])),
             Column(
                 QT_TRANSLATE_NOOP("Columns", "Rejections"),
                 lambda r: f"{r[1]:,}",

@@ -217,7 +217,7 @@ class OrderTicketPanel(QWidget):
         for i, result in enumerate(results):
             item = self.checks.item(i)
             mark = "✓" if result.passed else "✗"
-            text = f"{mark}  {result.rule}"
+            text = f"{mark}  {names.name(result.rule)}"
             if result.message:
                 text += f" — {result.message}"
             if item.text() != text:
