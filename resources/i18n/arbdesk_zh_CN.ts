@@ -1423,7 +1423,7 @@ Its orders stay in the journal; a position it holds stays open. This cannot be u
     </message>
     <message>
         <source>HALTED</source>
-        <translation>已暂停</translation>
+        <translation>暂停交易</translation>
     </message>
     <message>
         <source>RECONCILING</source>
