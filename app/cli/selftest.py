@@ -5,7 +5,7 @@ Five steps, each timed, each independent (one failing does not stop the others):
 1. ``imports``     every module of the app, and the libraries it loads by name at run time
                    (Qt, pyqtgraph, ccxt and ccxt.pro, SQLAlchemy's SQLite dialect, keyring's
                    backends, TLS certificates): what a frozen build most often leaves out;
-2. ``engine``      the engine for 3 seconds on the simulated market: quotes from every venue,
+2. ``engine``      the engine for 1.5 seconds on the simulated market: quotes from every venue,
                    reconciliation passed (trading ACTIVE), rows stored, no handler errors;
 3. ``migrations``  Alembic's migrations applied to a new store: at head, every table there;
 4. ``credentials`` a round trip through a new encrypted vault: keys in, read back with the
@@ -47,7 +47,7 @@ from app.cli import exit_codes
 
 log = logging.getLogger(__name__)
 
-ENGINE_SECONDS = 3.0
+ENGINE_SECONDS = 1.5
 ENGINE_TIMEOUT_S = 20.0
 WINDOW_SETTLE_S = 0.2
 WINDOW_TIMEOUT_S = 30.0
