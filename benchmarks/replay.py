@@ -175,8 +175,8 @@ def main() -> int:
         os.environ["ARBDESK_HOME"] = home  # defaults only: no user settings, no user data
         t0 = time.perf_counter()
         source = ReplayMarket(args.file, speed=None)
+        quotes = list(source.quotes)  # a replay streams its file; this one is preloaded
         load_s = time.perf_counter() - t0
-        quotes = list(source.quotes)
         instruments = list(source.instruments())
         specs = load_bots_file(args.bots)
         watched = watched_by(specs, instruments)
