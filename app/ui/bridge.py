@@ -4,7 +4,8 @@ It is the window's one subscriber to engine events (``Engine.subscribe``: the en
 private). Its handlers do one thing: remember the latest value per key (a dict store, well under
 a microsecond), so a storm of quotes costs the loop almost nothing and never becomes a storm of Qt
 signals. A frame timer then flushes what changed, batched, as a few signals: charts at about
-30 Hz, tables at about 10 Hz, engine snapshots (positions, exposure, health) at 2 Hz.
+15 Hz (a chart's flush and repaint is the costliest of the window's), tables at about 10 Hz,
+engine snapshots (positions, exposure, health) at 2 Hz.
 
 The three flushes take turns on one ~60 Hz frame clock, never two in the same frame: each flush
 makes its widgets repaint right after it, and Qt paints every dirty widget of the window in one
@@ -41,7 +42,7 @@ from app.ui.log_capture import LogEntry, QueueHandler
 log = logging.getLogger(__name__)
 
 FRAME_MS = 17  # the frame clock; each flush has its own frames of it:
-CHART_EVERY = 2  # frames 0, 2, 4, ...: charts at ~30 Hz
+CHART_EVERY = 4  # frames 0, 4, 8, ...: charts at ~15 Hz
 TABLE_EVERY, TABLE_PHASE = 6, 3  # frames 3, 9, 15, ...: tables at ~10 Hz
 SNAPSHOT_EVERY, SNAPSHOT_PHASE = 30, 1  # frames 1, 31, 61, ...: snapshots at ~2 Hz
 CHART_HZ = 1000 / (FRAME_MS * CHART_EVERY)

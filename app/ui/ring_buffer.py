@@ -62,6 +62,14 @@ class RingBuffer:
         """The series of column ``i``, oldest first (a view: do not keep it across appends)."""
         return self._data[i, self._head : self._head + self._size]
 
+    def drop_oldest(self, n: int) -> None:
+        """Forget the ``n`` oldest rows (a chart folds them into a coarser level first)."""
+        n = max(0, min(n, self._size))
+        self._head = (self._head + n) % self.capacity
+        self._size -= n
+        if not self._size:
+            self._head = 0
+
     def last(self, i: int) -> float | None:
         if not self._size:
             return None

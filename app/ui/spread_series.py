@@ -4,6 +4,13 @@ The spread of B over A in basis points of A: the mid line ``(mid_B / mid_A - 1) 
 band of what is executable now, from selling B at its bid and buying A at its ask (the lower edge)
 to buying B at its ask and selling A at its bid (the upper edge). A band edge beyond the fee line
 is an arbitrage after fees.
+
+Memory is bounded whatever the length of the day (level of detail): the newest points are kept
+raw in a ring buffer; when it is full, its oldest points are folded, ``FOLD`` at a time, into two
+points of a coarser level (the lowest and the highest mid line, in the order they came, each with
+the lowest lower edge and the highest upper edge of the bucket), and so on up ``LEVELS`` levels;
+the coarsest drops its oldest. A chart of the last minutes shows the raw points, one of the day
+the folded ones, and the extremes of every old bucket stay in view.
 """
 
 from __future__ import annotations
@@ -19,7 +26,11 @@ from app.core.quotes import Quote
 from app.ui.ring_buffer import Array, RingBuffer
 
 T, MID, LOW, HIGH = 0, 1, 2, 3
-CAPACITY = 1_000_000
+CAPACITY = 32_768  # raw points (about 12 s of one pair at 20,000 quotes/s over 15 instruments)
+LEVEL_CAPACITY = 16_384  # points of each coarser level
+LEVELS = 5  # coarser levels: each point of level k stands for 8^k raw points
+FOLD = 16  # points of a level folded into two of the next
+CHUNK = 4_096  # points folded at a time (a multiple of FOLD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +63,17 @@ def spread_point(a: Quote, b: Quote, t: float) -> tuple[float, float, float, flo
 class SpreadSeries:
     """Spread points of one pair (or edges of one opportunity) in a ring buffer."""
 
-    def __init__(self, capacity: int = CAPACITY) -> None:
-        self.buffer = RingBuffer(capacity, 4)
+    def __init__(
+        self, capacity: int = CAPACITY, level_capacity: int = LEVEL_CAPACITY, levels: int = LEVELS
+    ) -> None:
+        if capacity < CHUNK or (levels and level_capacity < CHUNK):
+            raise ValueError(f"capacities must be >= {CHUNK}")
+        # finest first: the raw points, then the folded levels
+        self._levels = [RingBuffer(capacity, 4)] + [
+            RingBuffer(level_capacity, 4) for _ in range(levels)
+        ]
+        self._joined: Array = np.empty((4, 0))
+        self._joined_version = -1
         self.pair: Pair | None = None
         self.opportunity_key = ""
         self._a: Quote | None = None
@@ -64,7 +84,15 @@ class SpreadSeries:
         self.pair = pair
         self.opportunity_key = opportunity_key
         self._a = self._b = None
-        self.buffer.clear()
+        for level in self._levels:
+            level.clear()
+        self.version += 1
+
+    def load(self, rows: Array) -> None:
+        """Replace the points by ``rows`` shaped ``(n, 4)``, time-sorted (fed like live points)."""
+        for level in self._levels:
+            level.clear()
+        self._extend_array(np.asarray(rows, dtype=np.float64))
         self.version += 1
 
     def add_quotes(self, quotes: Iterable[Quote]) -> int:
@@ -99,7 +127,7 @@ class SpreadSeries:
         what the live feed already gave are kept."""
         if self.pair is None:
             return 0
-        first_live = float(self.buffer.column(T)[0]) if len(self.buffer) else float("inf")
+        first_live = float(self.column(T)[0]) if len(self) else float("inf")
         merged = sorted([*a, *b], key=lambda q: q.received_ns)
         last_a: Quote | None = None
         last_b: Quote | None = None
@@ -116,37 +144,104 @@ class SpreadSeries:
                     rows.append(point)
         if not rows:
             return 0
-        live = np.stack([self.buffer.column(i).copy() for i in range(4)], axis=1)
-        self.buffer.clear()
+        live = self._join().T.copy()
+        for level in self._levels:
+            level.clear()
         self._extend(rows)
         if len(live):
-            self.buffer.extend(live)
+            self._extend_array(live)
         self.version += 1
         return len(rows)
 
     def value_at(self, t: float) -> tuple[float, float, float, float] | None:
         """The point at or just before ``t`` (for fill markers and the crosshair)."""
-        times = self.buffer.column(T)
+        joined = self._join()
+        times = joined[T]
         if not len(times):
             return None
         i = int(np.searchsorted(times, t, side="right")) - 1
         i = max(0, min(i, len(times) - 1))
         return (
             float(times[i]),
-            float(self.buffer.column(MID)[i]),
-            float(self.buffer.column(LOW)[i]),
-            float(self.buffer.column(HIGH)[i]),
+            float(joined[MID, i]),
+            float(joined[LOW, i]),
+            float(joined[HIGH, i]),
         )
 
     def column(self, i: int) -> Array:
-        return self.buffer.column(i)
+        """Column ``i`` over all levels, oldest first (joined once per version: do not keep it)."""
+        column: Array = self._join()[i]
+        return column
+
+    @property
+    def raw_points(self) -> int:
+        """How many of the points are raw (the newest); the rest are folded."""
+        return len(self._levels[0])
 
     def __len__(self) -> int:
-        return len(self.buffer)
+        return sum(len(level) for level in self._levels)
+
+    def _join(self) -> Array:
+        if self._joined_version != self.version:
+            parts = [level for level in reversed(self._levels) if len(level)]
+            if not parts:
+                self._joined = np.empty((4, 0))
+            elif len(parts) == 1:
+                level = parts[0]
+                self._joined = np.stack([level.column(i) for i in range(4)])
+            else:
+                self._joined = np.concatenate(
+                    [np.stack([level.column(i) for i in range(4)]) for level in parts], axis=1
+                )
+            self._joined_version = self.version
+        return self._joined
 
     def _extend(self, rows: list[tuple[float, float, float, float]]) -> int:
         if not rows:
             return 0
-        self.buffer.extend(np.asarray(rows, dtype=np.float64))
+        self._extend_array(np.asarray(rows, dtype=np.float64))
         self.version += 1
         return len(rows)
+
+    def _extend_array(self, rows: Array) -> None:
+        raw = self._levels[0]
+        for start in range(0, len(rows), CHUNK):
+            part = rows[start : start + CHUNK]
+            if raw.capacity - len(raw) < len(part):
+                self._fold(0)
+            raw.extend(part)
+
+    def _fold(self, k: int) -> None:
+        """Fold the oldest ``CHUNK`` points of level ``k`` into level ``k + 1`` (the coarsest
+        level just drops them)."""
+        level = self._levels[k]
+        n = min(CHUNK, len(level)) // FOLD * FOLD
+        if k + 1 >= len(self._levels) or n == 0:
+            level.drop_oldest(max(n, CHUNK))
+            return
+        old = np.stack([level.column(i)[:n] for i in range(4)])
+        level.drop_oldest(n)
+        coarser = self._levels[k + 1]
+        folded = fold(old)
+        if coarser.capacity - len(coarser) < len(folded):
+            self._fold(k + 1)
+        coarser.extend(folded)
+
+
+def fold(points: Array) -> Array:
+    """Points shaped ``(4, n)`` (n a multiple of ``FOLD``) to rows ``(2 n / FOLD, 4)``: per bucket
+    of ``FOLD``, the lowest and the highest mid line in time order, each at its own time, with the
+    bucket's lowest lower edge and highest upper edge."""
+    buckets = points.shape[1] // FOLD
+    t, mid, low, high = (points[i].reshape(buckets, FOLD) for i in range(4))
+    rows = np.arange(buckets)
+    i_min, i_max = mid.argmin(axis=1), mid.argmax(axis=1)
+    first = np.minimum(i_min, i_max)
+    second = np.maximum(i_min, i_max)
+    out = np.empty((2 * buckets, 4))
+    low_b, high_b = low.min(axis=1), high.max(axis=1)
+    out[0::2, T], out[1::2, T] = t[rows, first], t[rows, second]
+    out[0::2, MID], out[1::2, MID] = mid[rows, first], mid[rows, second]
+    out[0::2, LOW] = out[1::2, LOW] = low_b
+    out[0::2, HIGH] = out[1::2, HIGH] = high_b
+    return out

@@ -155,8 +155,7 @@ async def test_the_spread_band_is_one_stroke_per_pixel_when_dense(qtbot: QtBot) 
         series = chart.series
         t = np.linspace(1000.0, 1010.0, 20_000)
         rows = np.stack([t, np.sin(t), np.sin(t) - 1.0, np.sin(t) + 1.0], axis=1)
-        series.buffer.clear()
-        series.buffer.extend(rows)
+        series.load(rows)
         chart.view_box.setXRange(1000.0, 1010.0, padding=0)  # a new view range draws the band
         pixels = int(chart.view_box.width())
         assert pixels > 100
@@ -168,8 +167,7 @@ async def test_the_spread_band_is_one_stroke_per_pixel_when_dense(qtbot: QtBot) 
         assert box.top() == pytest.approx(float(rows[:, 2].min()), abs=1e-9)
         assert box.bottom() == pytest.approx(float(rows[:, 3].max()), abs=1e-9)
 
-        series.buffer.clear()
-        series.buffer.extend(rows[::2_000])  # ten points: the filled envelope through them
+        series.load(rows[::2_000])  # ten points: the filled envelope through them
         chart.view_box.setXRange(999.0, 1011.0, padding=0)  # the view moves: drawn again
         assert chart.band.pen().style() == Qt.PenStyle.NoPen
         assert chart.band.brush().style() != Qt.BrushStyle.NoBrush

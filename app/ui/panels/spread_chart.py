@@ -1,15 +1,17 @@
 """The spread chart: B over A in bps, live, with the executable band, fee lines and fill markers.
 
-Smooth with a million points: the data lives in a numpy ring buffer (``SpreadSeries``), curves
-are drawn with clip-to-view and peak downsampling, and the view's ranges are set here from the
-visible slice instead of pyqtgraph's auto-range (which would scan every point on every frame and
-switch clip-to-view off). Redraws happen at the bridge's chart rate, only when something changed
-and the panel is visible. Panning or zooming stops following the live edge; "Follow" resumes.
+Smooth over a whole trading day: the data lives in numpy ring buffers of bounded size
+(``SpreadSeries``: the newest points raw, older ones folded into min/max buckets). What is drawn
+is the visible slice only, at most two points a pixel column (the lowest and the highest there,
+and the newest point as it is): pyqtgraph's own auto-downsampling assumes evenly spaced points,
+which a history of raw and folded points is not. The view's ranges are set here from the
+visible slice instead of pyqtgraph's auto-range (which would scan every point on every frame).
+Redraws happen at the bridge's chart rate, only when something changed and the panel is
+visible. Panning or zooming stops following the live edge; "Follow" resumes.
 """
 
 from __future__ import annotations
 
-import bisect
 import logging
 from decimal import Decimal
 
@@ -161,14 +163,8 @@ class SpreadChartPanel(QWidget):
         self.band.setPen(_NO_PEN)
         self.band.setBrush(self._band_brush)
         item.addItem(self.band, ignoreBounds=True)
-        self.mid_curve = pg.PlotDataItem(
-            pen=pg.mkPen("#4fc3f7", width=1),
-            clipToView=True,
-            autoDownsample=True,
-            downsampleMethod="peak",
-        )
-        self.mid_curve.setDownsampling(auto=True, method="peak")
-        self.mid_curve.opts["autoDownsampleFactor"] = 1.5
+        # given the visible slice only, already per pixel column (``_draw_visible``)
+        self.mid_curve = pg.PlotDataItem(pen=pg.mkPen("#4fc3f7", width=1))
         item.addItem(self.mid_curve)
         dash = Qt.PenStyle.DashLine
         self.entry_lines = [
@@ -288,50 +284,64 @@ class SpreadChartPanel(QWidget):
         if series.version == self._drawn_version or not self.isVisible():
             return
         self._drawn_version = series.version
-        t = series.column(T)
-        self.mid_curve.setData(t, series.column(MID), skipFiniteCheck=True)
         if self._follow:
             self._follow_edge()
-        self._draw_band()
+        self._draw_visible()
 
-    def _draw_band(self) -> None:
-        """The bid/ask band of the visible slice. Dense (more than two points a pixel): one
-        vertical stroke per pixel column, from the lowest lower edge to the highest upper edge
-        in it -- the same shape as a filled envelope, and a fraction of the cost to paint
-        (filling a polygon of ~1,800 vertices took ~3 ms a frame in software raster).
-        Sparse: the filled envelope through the points."""
+    def _draw_visible(self) -> None:
+        """The mid line and the bid/ask band of the visible slice. Dense (more than two points a
+        pixel): per pixel column, the line goes through its lowest and highest mid (then the
+        newest point as it is), and the band is one vertical stroke from the lowest lower edge
+        to the highest upper edge -- the same shape as a filled envelope, and a fraction of the
+        cost to paint (filling a polygon of ~1,800 vertices took ~3 ms a frame in software
+        raster). Sparse: the points as they are, and the filled envelope through them."""
         series = self.series
         t = series.column(T)
-        if series.pair is None or len(t) < 2:
-            self.band.setPath(QPainterPath())
-            return
         (left, right), _ = self.view_box.viewRange()
-        i0 = max(0, bisect.bisect_left(t, left) - 1)
-        i1 = min(len(t), bisect.bisect_right(t, right) + 1)
-        if i1 - i0 < 2 or right <= left:
+        i0 = max(0, int(np.searchsorted(t, left)) - 1)
+        i1 = min(len(t), int(np.searchsorted(t, right, side="right")) + 1)
+        if i1 - i0 < 1 or right <= left:
+            self.mid_curve.setData([], [])
             self.band.setPath(QPainterPath())
             return
-        x, low, high = t[i0:i1], series.column(LOW)[i0:i1], series.column(HIGH)[i0:i1]
+        x, mid = t[i0:i1], series.column(MID)[i0:i1]
+        band = series.pair is not None and i1 - i0 >= 2
         pixels = max(2, int(self.view_box.width()))
-        if len(x) > 2 * pixels:
-            # where each pixel column starts in the (sorted) slice: a search per column, not
-            # arithmetic per point; the points just outside the view join the edge columns
-            per_pixel = pixels / (right - left)
-            bounds = np.searchsorted(x, left + np.arange(pixels + 1) / per_pixel)
-            bounds[0], bounds[-1] = 0, len(x)
-            filled = np.flatnonzero(bounds[1:] > bounds[:-1])
-            starts = bounds[filled]
-            xs = left + (filled + 0.5) / per_pixel
-            ys = np.empty(2 * len(starts))
-            ys[0::2] = np.minimum.reduceat(low, starts)
-            ys[1::2] = np.maximum.reduceat(high, starts)
-            self.band.setBrush(_NO_BRUSH)
-            self.band.setPen(self._band_pen)
-            self.band.setPath(pg.arrayToQPath(np.repeat(xs, 2), ys, connect="pairs"))
+        if len(x) <= 2 * pixels:
+            self.mid_curve.setData(x.copy(), mid.copy(), skipFiniteCheck=True)
+            if band:
+                low, high = series.column(LOW)[i0:i1], series.column(HIGH)[i0:i1]
+                self.band.setPen(_NO_PEN)
+                self.band.setBrush(self._band_brush)
+                self.band.setPath(pg.arrayToQPath(np.r_[x, x[::-1]], np.r_[low, high[::-1]]))
+            else:
+                self.band.setPath(QPainterPath())
             return
-        self.band.setPen(_NO_PEN)
-        self.band.setBrush(self._band_brush)
-        self.band.setPath(pg.arrayToQPath(np.r_[x, x[::-1]], np.r_[low, high[::-1]]))
+        # where each pixel column starts in the (sorted) slice: a search per column, not
+        # arithmetic per point; the points just outside the view join the edge columns
+        per_pixel = pixels / (right - left)
+        bounds = np.searchsorted(x, left + np.arange(pixels + 1) / per_pixel)
+        bounds[0], bounds[-1] = 0, len(x)
+        filled = np.flatnonzero(bounds[1:] > bounds[:-1])
+        starts = bounds[filled]
+        line_x = np.empty(2 * len(starts) + 1)
+        line_y = np.empty(2 * len(starts) + 1)
+        line_x[0:-1:2] = line_x[1:-1:2] = x[starts]  # each column at its first point's time
+        line_y[0:-1:2] = np.minimum.reduceat(mid, starts)
+        line_y[1:-1:2] = np.maximum.reduceat(mid, starts)
+        line_x[-1], line_y[-1] = x[-1], mid[-1]  # the newest point as it is
+        self.mid_curve.setData(line_x, line_y, skipFiniteCheck=True)
+        if not band:
+            self.band.setPath(QPainterPath())
+            return
+        low, high = series.column(LOW)[i0:i1], series.column(HIGH)[i0:i1]
+        xs = left + (filled + 0.5) / per_pixel
+        ys = np.empty(2 * len(starts))
+        ys[0::2] = np.minimum.reduceat(low, starts)
+        ys[1::2] = np.maximum.reduceat(high, starts)
+        self.band.setBrush(_NO_BRUSH)
+        self.band.setPen(self._band_pen)
+        self.band.setPath(pg.arrayToQPath(np.repeat(xs, 2), ys, connect="pairs"))
 
     # -- ranges ----------------------------------------------------------------------------------
 
@@ -355,7 +365,7 @@ class SpreadChartPanel(QWidget):
             else:  # less data than the window: grow in steps, the data filling two thirds
                 new_x = (first, first + min(span, max((last - first) * 1.5, 10.0)))
         view_left = new_x[0] if new_x else x0
-        start = bisect.bisect_left(t, view_left)
+        start = int(np.searchsorted(t, view_left))
         low = self.series.column(LOW if self.series.pair else MID)[start:]
         high = self.series.column(HIGH if self.series.pair else MID)[start:]
         new_y = None
@@ -379,7 +389,7 @@ class SpreadChartPanel(QWidget):
 
     def _x_range_changed(self, *_args: object) -> None:
         if not self._setting_range:
-            self._draw_band()
+            self._draw_visible()
 
     def _manual_range(self, *_args: object) -> None:
         if not self._setting_range:
