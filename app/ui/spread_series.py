@@ -72,8 +72,11 @@ class SpreadSeries:
         self._levels = [RingBuffer(capacity, 4)] + [
             RingBuffer(level_capacity, 4) for _ in range(levels)
         ]
-        self._joined: Array = np.empty((4, 0))
-        self._joined_version = -1
+        # all levels joined, oldest first: rebuilt after a fold, else appended to in place,
+        # so a chart reads it without copying the whole history at every frame
+        self._joined = np.empty((4, sum(level.capacity for level in self._levels)))
+        self._joined_len = 0
+        self._joined_ok = True
         self.pair: Pair | None = None
         self.opportunity_key = ""
         self._a: Quote | None = None
@@ -84,14 +87,12 @@ class SpreadSeries:
         self.pair = pair
         self.opportunity_key = opportunity_key
         self._a = self._b = None
-        for level in self._levels:
-            level.clear()
+        self._clear()
         self.version += 1
 
     def load(self, rows: Array) -> None:
         """Replace the points by ``rows`` shaped ``(n, 4)``, time-sorted (fed like live points)."""
-        for level in self._levels:
-            level.clear()
+        self._clear()
         self._extend_array(np.asarray(rows, dtype=np.float64))
         self.version += 1
 
@@ -145,8 +146,7 @@ class SpreadSeries:
         if not rows:
             return 0
         live = self._join().T.copy()
-        for level in self._levels:
-            level.clear()
+        self._clear()
         self._extend(rows)
         if len(live):
             self._extend_array(live)
@@ -181,20 +181,23 @@ class SpreadSeries:
     def __len__(self) -> int:
         return sum(len(level) for level in self._levels)
 
+    def _clear(self) -> None:
+        for level in self._levels:
+            level.clear()
+        self._joined_len = 0
+        self._joined_ok = True
+
     def _join(self) -> Array:
-        if self._joined_version != self.version:
-            parts = [level for level in reversed(self._levels) if len(level)]
-            if not parts:
-                self._joined = np.empty((4, 0))
-            elif len(parts) == 1:
-                level = parts[0]
-                self._joined = np.stack([level.column(i) for i in range(4)])
-            else:
-                self._joined = np.concatenate(
-                    [np.stack([level.column(i) for i in range(4)]) for level in parts], axis=1
-                )
-            self._joined_version = self.version
-        return self._joined
+        if not self._joined_ok:
+            at = 0
+            for level in reversed(self._levels):
+                n = len(level)
+                for i in range(4):
+                    self._joined[i, at : at + n] = level.column(i)
+                at += n
+            self._joined_len = at
+            self._joined_ok = True
+        return self._joined[:, : self._joined_len]
 
     def _extend(self, rows: list[tuple[float, float, float, float]]) -> int:
         if not rows:
@@ -209,7 +212,12 @@ class SpreadSeries:
             part = rows[start : start + CHUNK]
             if raw.capacity - len(raw) < len(part):
                 self._fold(0)
+                self._joined_ok = False
             raw.extend(part)
+            if self._joined_ok:
+                at = self._joined_len
+                self._joined[:, at : at + len(part)] = part.T
+                self._joined_len = at + len(part)
 
     def _fold(self, k: int) -> None:
         """Fold the oldest ``CHUNK`` points of level ``k`` into level ``k + 1`` (the coarsest
