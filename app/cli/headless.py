@@ -16,6 +16,7 @@ import sys
 from typing import Any
 
 from app.cli import exit_codes
+from app.cli.feed_errors import replay_error
 from app.control.server import ControlServer
 from app.engine.engine import Engine
 from app.engine.live_errors import LiveSetupError
@@ -124,12 +125,12 @@ def main(args: argparse.Namespace) -> int:
         )
         return exit_codes.LIVE_NOT_CONFIRMED
 
-    async def session() -> dict[str, Any]:
+    async def session() -> tuple[dict[str, Any], str]:
         engine = await Engine.create(settings, replay_file=args.file, duration_s=args.duration)
-        return await run(engine)
+        return await run(engine), replay_error(engine)
 
     try:
-        summary = asyncio.run(session())
+        summary, data_error = asyncio.run(session())
     except ReplayFileError as exc:
         print(f"arbdesk: {exc}", file=sys.stderr)
         return exit_codes.BAD_DATA
@@ -147,4 +148,7 @@ def main(args: argparse.Namespace) -> int:
     else:
         for key, value in summary.items():
             print(f"{key:>24}: {value}")
+    if data_error:
+        print(f"arbdesk: {data_error} (the replay stopped there)", file=sys.stderr)
+        return exit_codes.BAD_DATA
     return exit_codes.OK

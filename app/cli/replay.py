@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from app.cli import exit_codes
+from app.cli.feed_errors import replay_error
 from app.core.events import QuoteUpdated
 from app.core.money import money_str
 from app.core.panic import PanicReport
@@ -294,4 +295,7 @@ def main(args: argparse.Namespace) -> int:
         print(json.dumps(data_out, sort_keys=False))
     else:
         print(table(data_out))
+    if data_error := replay_error(engine):
+        print(f"arbdesk: {data_error} (the replay stopped there)", file=sys.stderr)
+        return exit_codes.BAD_DATA
     return exit_codes.OK
