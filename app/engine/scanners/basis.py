@@ -11,6 +11,12 @@ is scanned only when asked for.
 Spot and derivative pair when their bases match and their quotes match (or fall in one of the
 ``quote_groups`` treated as the same money, e.g. USD and USDT), on one venue or across venues.
 ``state`` gives the current numbers of a pair on demand (for charts), whether or not it signals.
+
+Across venues one spot pairs with every venue's derivative of its asset: with many venues a quote
+would re-evaluate dozens of pairs. In such groups (``index_min`` members on a side or more) each
+side's rates are kept in columns with their maximum (``rate_column``), so a quote evaluates only
+the pairs that can signal now (plus those with a signal open, which may exit): the same results
+as evaluating them all.
 """
 
 from __future__ import annotations
@@ -23,11 +29,30 @@ from app.core.opportunities import BasisDetail, Leg, Opportunity, OpportunityKin
 from app.core.orders import Side
 from app.core.quotes import Quote
 from app.engine.scanners.markets import FeeOverride, MarketSpec, specs
+from app.engine.scanners.rate_column import RateColumn
 
 _INF = float("inf")
 _DAY_NS = 86_400 * 1_000_000_000
 _CARRY = 0  # long spot, short derivative
 _REVERSE = 1  # short spot, long derivative
+#: Groups with at least this many markets on one side are searched through rate columns.
+INDEX_MIN = 8
+
+
+class _Group:
+    """One asset's spots and derivatives that all pair with each other, and the rates the entry
+    tests compare: ``bid * keep`` (selling) and ``keep / ask`` (buying), ``keep`` being what the
+    taker fee leaves."""
+
+    __slots__ = ("deriv_buy", "deriv_sell", "derivs", "spot_buy", "spot_sell", "spots")
+
+    def __init__(self, spots: list[int], derivs: list[int]) -> None:
+        self.spots = spots  # market indexes by position
+        self.derivs = derivs
+        self.spot_sell = RateColumn(len(spots))
+        self.spot_buy = RateColumn(len(spots))
+        self.deriv_sell = RateColumn(len(derivs))
+        self.deriv_buy = RateColumn(len(derivs))
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +88,7 @@ class BasisScanner:
         reverse: bool = False,
         quote_groups: Sequence[Collection[str]] = (),
         funding: Callable[[str, str], float | None] | None = None,
+        index_min: int = INDEX_MIN,
     ) -> None:
         chosen = [s for s in specs(instruments, fee) if not venues or s.venue in venues]
         money = {asset: min(group) for group in quote_groups for asset in group}
@@ -108,6 +134,41 @@ class BasisScanner:
         self._min_annual = min_annualized_bps
         self._reverse = reverse
         self._funding = funding
+        self._build_index(money, cross_venue, index_min)
+
+    def _build_index(self, money: dict[str, str], cross_venue: bool, index_min: int) -> None:
+        """Pairs join every spot and derivative with the same base, money and (unless across
+        venues) venue: such a group is complete, so sorted rates can stand for its pairs."""
+
+        def group_key(spec: MarketSpec) -> tuple[str, str, str]:
+            quote = spec.quote
+            same = "group:" + money[quote] if quote in money else "asset:" + quote
+            return spec.base, same, "" if cross_venue else spec.venue
+
+        members: dict[tuple[str, str, str], list[int]] = {}
+        for i, spec in enumerate(self._specs):
+            members.setdefault(group_key(spec), []).append(i)
+        self._spot = [s.kind is InstrumentKind.SPOT for s in self._specs]
+        self._keep = [s.keep for s in self._specs]
+        self._group: list[_Group | None] = [None] * len(self._specs)
+        self._pos = [0] * len(self._specs)  # position in its group's side
+        self._pid_of: list[dict[int, int]] = [{} for _ in self._specs]
+        for pid, (si, di) in enumerate(self._pairs):
+            self._pid_of[si][di] = pid
+            self._pid_of[di][si] = pid
+        for group in members.values():
+            spots = [i for i in group if self._spot[i]]
+            derivs = [i for i in group if not self._spot[i]]
+            if max(len(spots), len(derivs)) < index_min:
+                continue
+            if any(len(self._through[i]) != len(derivs) for i in spots):
+                continue  # not complete (cannot happen with the rules above): evaluate each pair
+            shared = _Group(spots, derivs)
+            for side in (spots, derivs):
+                for pos, i in enumerate(side):
+                    self._group[i] = shared
+                    self._pos[i] = pos
+        self._open: list[set[int]] = [set() for _ in self._specs]  # pairs with a signal open
 
     # -- Scanner ------------------------------------------------------------------------------
 
@@ -118,6 +179,9 @@ class BasisScanner:
         i = self._index.get((quote.venue, quote.symbol), -1)
         if i >= 0:
             self._quotes[i] = quote
+            group = self._group[i]
+            if group is not None:
+                self._rank(i, quote, group)
 
     def on_quote(self, quote: Quote) -> list[Opportunity]:
         i = self._index.get((quote.venue, quote.symbol), -1)
@@ -125,7 +189,32 @@ class BasisScanner:
             return []
         self._quotes[i] = quote
         out: list[Opportunity] = []
-        for pid in self._through[i]:
+        group = self._group[i]
+        if group is None:
+            for pid in self._through[i]:
+                self._evaluate(pid, quote.received_ns, out)
+            return out
+        if not self._rank(i, quote, group):
+            return out  # every pair through this market needs a sane quote of it
+        # The partners that make an entry now (a superset), and the pairs that may exit.
+        entry, keep = self._entry_rate, self._keep[i]
+        if self._spot[i]:
+            partners = group.derivs
+            hits = group.deriv_sell.at_least(entry * quote.ask / keep)
+            if self._reverse:
+                hits += group.deriv_buy.at_least(entry / (quote.bid * keep))
+        else:
+            partners = group.spots
+            hits = group.spot_buy.at_least(entry / (quote.bid * keep))
+            if self._reverse:
+                hits += group.spot_sell.at_least(entry * quote.ask / keep)
+        opened = self._open[i]
+        if not hits and not opened:
+            return out
+        pid_of = self._pid_of[i]
+        pids = {pid_of[partners[p]] for p in hits}
+        pids.update(opened)
+        for pid in sorted(pids):
             self._evaluate(pid, quote.received_ns, out)
         return out
 
@@ -170,6 +259,35 @@ class BasisScanner:
 
     # -- internals ----------------------------------------------------------------------------
 
+    def _rank(self, i: int, quote: Quote, group: _Group) -> bool:
+        """Keep market ``i``'s rates in its group's order; whether its quote is sane."""
+        bid, ask = quote.bid, quote.ask
+        sane = 0.0 < bid <= ask < _INF
+        keep, pos = self._keep[i], self._pos[i]
+        sell = bid * keep if sane else 0.0
+        buy = keep / ask if sane else 0.0
+        # Only the columns some query reads: spot buys and derivative sells for the carry,
+        # the other two for the reverse trade.
+        if self._spot[i]:
+            group.spot_buy.set(pos, buy)
+            if self._reverse:
+                group.spot_sell.set(pos, sell)
+        else:
+            group.deriv_sell.set(pos, sell)
+            if self._reverse:
+                group.deriv_buy.set(pos, buy)
+        return sane
+
+    def _track(self, pid: int) -> None:
+        """Note whether pair ``pid`` has a signal open (its next quotes may exit it)."""
+        si, di = self._pairs[pid]
+        if True in self._entered[pid]:
+            self._open[si].add(pid)
+            self._open[di].add(pid)
+        else:
+            self._open[si].discard(pid)
+            self._open[di].discard(pid)
+
     def _evaluate(self, pid: int, ts_ns: int, out: list[Opportunity]) -> None:
         si, di, keep = self._pairs_keep[pid]
         quotes = self._quotes
@@ -183,18 +301,22 @@ class BasisScanner:
         carry = d_bid / s_ask * keep  # buy spot at the ask, sell the derivative at the bid
         if carry >= self._entry_rate and self._annual_ok(si, di, qs, qd, ts_ns):
             entered[_CARRY] = True
+            self._track(pid)
             out.append(self._opportunity(pid, _CARRY, Signal.ENTRY, carry, ts_ns))
         elif entered[_CARRY] and (d_ask / s_bid - 1.0) * 10_000.0 <= self._exit:
             entered[_CARRY] = False
+            self._track(pid)
             out.append(self._opportunity(pid, _REVERSE, Signal.EXIT, s_bid / d_ask * keep, ts_ns))
         if not self._reverse:
             return
         reverse = s_bid / d_ask * keep  # sell spot at the bid, buy the derivative at the ask
         if reverse >= self._entry_rate:
             entered[_REVERSE] = True
+            self._track(pid)
             out.append(self._opportunity(pid, _REVERSE, Signal.ENTRY, reverse, ts_ns))
         elif entered[_REVERSE] and (d_bid / s_ask - 1.0) * 10_000.0 >= -self._exit:
             entered[_REVERSE] = False
+            self._track(pid)
             out.append(self._opportunity(pid, _CARRY, Signal.EXIT, carry, ts_ns))
 
     def _annual_ok(self, si: int, di: int, qs: Quote, qd: Quote, ts_ns: int) -> bool:

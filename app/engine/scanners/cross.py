@@ -6,6 +6,10 @@ settlement and expiry). A quote compares its market with the others of its group
 directions, through each market's two rates (``bid * keep`` and ``keep / ask``). Sizes are
 counted in base units, so venues with different contract sizes compare correctly; each leg's
 quantity is in its own instrument's units.
+
+A symbol listed on many venues (``index_min`` or more) keeps its markets' rates in columns with
+their maximum (``rate_column``): a quote compares only with the venues that make a trade now (in
+O(1) when none does), not with all of them, and finds the same opportunities in the same order.
 """
 
 from __future__ import annotations
@@ -17,8 +21,11 @@ from app.core.opportunities import Leg, Opportunity, OpportunityKind
 from app.core.orders import Side
 from app.core.quotes import Quote
 from app.engine.scanners.markets import FeeOverride, MarketSpec, specs
+from app.engine.scanners.rate_column import RateColumn
 
 _INF = float("inf")
+#: Symbols on at least this many venues are searched through rate columns.
+INDEX_MIN = 8
 
 
 class CrossVenueScanner:
@@ -31,6 +38,7 @@ class CrossVenueScanner:
         min_edge_bps: float = 0.0,
         fee: FeeOverride = None,
         venues: Collection[str] = (),
+        index_min: int = INDEX_MIN,
     ) -> None:
         chosen = [s for s in specs(instruments, fee) if not venues or s.venue in venues]
         groups: dict[str, list[MarketSpec]] = {}
@@ -50,6 +58,15 @@ class CrossVenueScanner:
         self._buy = [0.0] * n  # keep / ask
         self._quotes: list[Quote | None] = [None] * n
         self._floor = 1.0 + min_edge_bps / 10_000.0
+        # Per market of a large group: the group's sell and buy columns, its members (market
+        # indexes, ascending) and its own position among them.
+        self._column: list[tuple[RateColumn, RateColumn, tuple[int, ...], int] | None] = [None] * n
+        for members in groups.values():
+            if len(members) > 1 and len(members) >= index_min:
+                ids = tuple(self._index[spec.key] for spec in members)
+                sells, buys = RateColumn(len(ids)), RateColumn(len(ids))
+                for pos, i in enumerate(ids):
+                    self._column[i] = (sells, buys, ids, pos)
 
     def markets(self) -> Collection[tuple[str, str]]:
         return self._index.keys()
@@ -64,11 +81,15 @@ class CrossVenueScanner:
             bid, ask = quote.bid, quote.ask
             if 0.0 < bid <= ask < _INF:
                 keep = self._keep[i]
-                self._sell[i] = bid * keep
-                self._buy[i] = keep / ask
+                sell = self._sell[i] = bid * keep
+                buy = self._buy[i] = keep / ask
             else:
-                self._sell[i] = 0.0
-                self._buy[i] = 0.0
+                sell = self._sell[i] = 0.0
+                buy = self._buy[i] = 0.0
+            column = self._column[i]
+            if column is not None:
+                column[0].set(column[3], sell)
+                column[1].set(column[3], buy)
         return i
 
     def on_quote(self, quote: Quote) -> list[Opportunity]:
@@ -78,7 +99,20 @@ class CrossVenueScanner:
         sell, buy, floor = self._sell, self._buy, self._floor
         out: list[Opportunity] = []
         mine_buy, mine_sell = buy[i], sell[i]
-        for j in self._others[i]:
+        others = self._others[i]
+        column = self._column[i]
+        if column is not None:
+            if not mine_buy > 0.0:
+                return out  # no sane quote here: no rate through this market
+            # Venues whose bid pays for this ask, or whose ask this bid pays for (a superset).
+            sells, buys, ids, mine = column
+            hits = sells.at_least(floor / mine_buy) + buys.at_least(floor / mine_sell)
+            if not hits:
+                return out
+            found = set(hits)
+            found.discard(mine)
+            others = tuple(ids[p] for p in sorted(found))
+        for j in others:
             rate = mine_buy * sell[j]
             if rate > floor:
                 out.append(self._opportunity(i, j, rate, quote.received_ns))
