@@ -431,7 +431,9 @@ class SpreadChartPanel(QWidget):
         self.exit_lines[1].setVisible(exit_ != 0)
 
     def _rebuild_markers(self) -> None:
-        self.markers.setData(fill_spots(self._fills, self.series))
+        spots = fill_spots(self._fills, self.series)
+        self.markers.setData(spots)
+        self.markers.setVisible(bool(spots))  # an empty scatter item still costs a paint
 
     def _marker_tip(self, x: float, y: float, data: object) -> str:
         if not isinstance(data, tuple):
