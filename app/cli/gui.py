@@ -8,17 +8,12 @@ of the same name never collide with them.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from app.cli import exit_codes
-from app.cli.display_check import display_problem
-from app.runtime import paths
-from app.runtime.logs import configure_logging
-from app.runtime.settings_loader import SettingsError, load_settings
 
 MARKETS = ("sim", "replay", "live")
 
@@ -72,6 +67,12 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(args: argparse.Namespace) -> int:
+    # imported here: ``add_arguments`` runs for every command, and the shell ones must start fast
+    from app.cli.display_check import display_problem
+    from app.runtime import paths
+    from app.runtime.logs import configure_logging
+    from app.runtime.settings_loader import SettingsError, load_settings
+
     settings_file = getattr(args, "gui_settings", None)
     try:
         settings = load_settings(
@@ -110,6 +111,8 @@ def main(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return exit_codes.FAILED
     except Exception as exc:
+        import logging
+
         logging.getLogger(__name__).exception("the window failed")
         print(f"arbdesk: the window failed: {exc}", file=sys.stderr)
         return exit_codes.FAILED

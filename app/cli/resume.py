@@ -13,21 +13,15 @@ Exit 0: resumed (trading ACTIVE); 1: refused (the reconciliation's problems are 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import logging
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.cli import exit_codes, settings_arg
 from app.cli.instance_first import instance_or_here
-from app.cli.prompts import Aborted, Prompter
-from app.control.offline import resume_offline
-from app.control.protocol import resume_dict
-from app.runtime import paths
-from app.runtime.logs import configure_logging
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:  # the prompts load the credentials; ``--yes`` against an instance needs neither
+    from app.cli.prompts import Prompter
 
 QUESTION = "Resume trading? A fresh reconciliation runs first."
 RESUME_ANSWER_TIMEOUT_S = 120.0  # a reconciliation asks every venue for orders, fills, balances
@@ -44,17 +38,32 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def main(args: argparse.Namespace, prompter: Prompter | None = None) -> int:
-    if not args.yes and not confirmed(prompter or Prompter()):
+    if not args.yes and not confirmed(prompter or _prompter()):
         return exit_codes.COULD_NOT_RUN
     try:
-        return asyncio.run(_run(args))
+        return instance_or_here(
+            "resume",
+            {"confirm": True},
+            RESUME_ANSWER_TIMEOUT_S,
+            doing="resuming",
+            offline=lambda: _offline(args),
+            report=lambda result: print_report(result, args.json),
+        )
     except KeyboardInterrupt:
         print("arbdesk: resume interrupted; check `arbdesk status`", file=sys.stderr)
         return exit_codes.COULD_NOT_RUN
 
 
+def _prompter() -> Prompter:
+    from app.cli.prompts import Prompter
+
+    return Prompter()
+
+
 def confirmed(prompter: Prompter) -> bool:
     """Asked on an interactive terminal only: a script must say ``--yes``."""
+    from app.cli.prompts import Aborted
+
     if not prompter.interactive:
         print(
             "arbdesk: resume asks for a confirmation and this is not an interactive terminal; "
@@ -71,18 +80,20 @@ def confirmed(prompter: Prompter) -> bool:
     return answer
 
 
-async def _run(args: argparse.Namespace) -> int:
-    return await instance_or_here(
-        "resume",
-        {"confirm": True},
-        RESUME_ANSWER_TIMEOUT_S,
-        doing="resuming",
-        offline=lambda: _offline(args),
-        report=lambda result: print_report(result, args.json),
-    )
+def _offline(args: argparse.Namespace) -> int:
+    import asyncio
+
+    return asyncio.run(_resume_here(args))
 
 
-async def _offline(args: argparse.Namespace) -> int:
+async def _resume_here(args: argparse.Namespace) -> int:
+    import logging
+
+    from app.control.offline import resume_offline
+    from app.control.protocol import resume_dict
+    from app.runtime import paths
+    from app.runtime.logs import configure_logging
+
     settings = settings_arg.load(args)
     if settings is None:
         return exit_codes.COULD_NOT_RUN
@@ -90,7 +101,7 @@ async def _offline(args: argparse.Namespace) -> int:
     try:
         done = await resume_offline(settings, actor="cli")
     except Exception as exc:
-        log.exception("offline resume failed")
+        logging.getLogger(__name__).exception("offline resume failed")
         print(f"arbdesk: the resume could not run: {exc}", file=sys.stderr)
         print("arbdesk: trading state unchanged; check `arbdesk status`", file=sys.stderr)
         return exit_codes.COULD_NOT_RUN

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.runtime.settings import Settings
-from app.runtime.settings_loader import SettingsError, load_settings
+if TYPE_CHECKING:  # pydantic: loaded when the settings are, not by every parser that names them
+    from app.runtime.settings import Settings
 
 
 def add(parser: argparse.ArgumentParser) -> None:
@@ -16,6 +17,8 @@ def add(parser: argparse.ArgumentParser) -> None:
 
 def load(args: argparse.Namespace) -> Settings | None:
     """The settings, or None after printing why they cannot be used."""
+    from app.runtime.settings_loader import SettingsError, load_settings
+
     try:
         return load_settings(Path(args.settings) if args.settings else None)
     except SettingsError as exc:

@@ -15,7 +15,6 @@ from typing import Any
 
 from app.cli import exit_codes, settings_arg
 from app.control import client
-from app.engine.status import NoRecords, stored_status
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,6 +32,8 @@ async def _run(args: argparse.Namespace) -> int:
     try:
         status = await client.request("status", timeout=client.DEFAULT_TIMEOUT_S)
     except (client.NoInstance, client.ControlError) as exc:
+        from app.engine.status import NoRecords, stored_status  # the store: only without instance
+
         settings = settings_arg.load(args)
         if settings is None:
             return exit_codes.COULD_NOT_RUN

@@ -26,7 +26,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Settings, dict[str, An
         return 0
 
     monkeypatch.setattr("app.ui.app.run", fake_run)
-    monkeypatch.setattr("app.cli.gui.configure_logging", lambda *a, **k: None)
+    monkeypatch.setattr("app.runtime.logs.configure_logging", lambda *a, **k: None)
     return calls
 
 
