@@ -28,6 +28,19 @@ handling makes them unreliable, and they would cost two statements per job on th
 Batched inserts (``enqueue``), ``open`` and ``close`` go through the same FIFO as jobs of their
 own, so everything the store does keeps the order in which it was asked.
 
+Durability: what an awaited commit guarantees. On SQLite (WAL, ``synchronous=FULL``: set on
+every connection by ``app.store.engine``) ``await store.run(fn)`` returns only after the
+transaction holding ``fn``'s writes has committed *and* the WAL file has been synced to the disk
+(``fsync``/``fdatasync``), so those writes survive the process being killed, an operating-system
+crash and a power cut, on a disk that honours the sync (one that acknowledges writes it only
+cached can still lose them: that is the hardware's promise, not the store's). A job queued with
+``submit`` and not awaited gets the same once its group commits; before that it is lost with the
+process. The sync is paid once per group, not per job. Rows given to ``enqueue`` are on disk only
+after the flush that writes them (within ``flush_interval_s``, or ``flush``). On another database
+a commit is as durable as that server is configured to make it (PostgreSQL:
+``synchronous_commit``). Nothing is ever sent to a venue before its journal write has returned
+(``app.engine.orders.oms``).
+
 A failing batch never kills the thread: it is logged and counted, its rows get one retry at the
 next flush, then are dropped with an error naming the table and the count. The queue is bounded
 (``max_pending``); past it, new rows are dropped and counted rather than growing memory.
@@ -159,6 +172,7 @@ class Store:
         # Store thread only.
         self._retry: dict[Table, Rows] = {}
         self._retry_count = 0
+        self._in_flight = 0  # rows taken by the running flush and not yet written or kept
         self._rows_written = 0
         self._batches_written = 0
         self._write_errors = 0
@@ -211,8 +225,9 @@ class Store:
 
     @property
     def pending(self) -> int:
-        """Rows waiting to be written, including those waiting for their retry."""
-        return self._pending_count + self._retry_count
+        """Rows waiting to be written, including those being written now and those waiting for
+        their retry."""
+        return self._pending_count + self._retry_count + self._in_flight
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -451,12 +466,22 @@ class Store:
         """Write the queue; never raises (it runs unattended from ``enqueue`` and the timer)."""
         with self._lock:
             batch, self._pending = self._pending, {}
+            # counted as in flight before they leave the queue: ``pending`` never dips meanwhile
+            self._in_flight = self._retry_count + self._pending_count
             self._pending_count = 0
             self._flush_scheduled = False
             if final:
                 self._accepting = False
         retry, self._retry = self._retry, {}
         self._retry_count = 0
+        try:
+            self._flush_taken(batch, retry)
+        finally:
+            self._in_flight = 0
+        if final and self._retry:
+            self._flush_sync()  # the one retry they are owed, now: there is no later flush
+
+    def _flush_taken(self, batch: dict[Table, Rows], retry: dict[Table, Rows]) -> None:
         engine = self._engine
         if engine is None:
             for table, rows in [*retry.items(), *batch.items()]:
@@ -465,14 +490,14 @@ class Store:
         for table, rows in retry.items():
             if failed := self._write(engine, table, rows, "on retry"):
                 self._drop(table, failed, "after a failed retry")
+            self._in_flight -= len(rows)
         for table, rows in batch.items():
             for start in range(0, len(rows), self._batch_size):
                 chunk = rows[start : start + self._batch_size]
                 if self._write(engine, table, chunk, "(kept for one retry at the next flush)"):
                     self._retry.setdefault(table, []).extend(chunk)
                     self._retry_count += len(chunk)
-        if final and self._retry:
-            self._flush_sync()  # the one retry they are owed, now: there is no later flush
+                self._in_flight -= len(chunk)
 
     def _write(self, engine: Engine, table: Table, rows: Rows, note: str) -> int:
         """Insert ``rows`` in batches; returns how many rows failed (0: all written)."""

@@ -33,12 +33,11 @@ def write_batch(
     positions: list[Position],
     events: list[OrderEvent],
 ) -> None:
-    """One batch, in the store's transaction: a statement per table (fills one by one). The
-    events follow their orders, so the history never runs ahead of the state it explains."""
+    """One batch, in the store's transaction: a statement per table. The events follow their
+    orders, so the history never runs ahead of the state it explains."""
     repo.save_orders(conn, orders)
     repo.save_order_events(conn, events)
-    for fill in fills:
-        repo.save_fill(conn, fill)
+    repo.save_fills(conn, fills)
     repo.upsert_venue_balances(conn, balances)
     repo.upsert_positions(conn, positions)
 

@@ -166,6 +166,33 @@ def insert_if_absent(
     return True
 
 
+def insert_many_if_absent(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+) -> None:
+    """``insert_if_absent`` of several rows with the same columns in one ``executemany`` (rows
+    whose ``keys`` are already stored are skipped); on SQLite in a begun transaction through the
+    driver's cursor, as ``upsert_many`` does (the fills written after the order journal)."""
+    if not rows:
+        return
+    dialect_insert = _native(conn)
+    cursor = _sqlite_cursor(conn) if dialect_insert is not None else None
+    if cursor is None:
+        for row in rows:
+            insert_if_absent(conn, table, row, keys)
+        return
+    columns = tuple(rows[0])
+    cache_key = ("absent", conn.dialect.name, table, tuple(keys), columns)
+    stmt = _statements.get(cache_key)
+    if stmt is None:
+        stmt = _statements[cache_key] = dialect_insert(table).on_conflict_do_nothing(
+            index_elements=[table.c[k] for k in keys]
+        )
+    compiled = _compiled.get((table, ("absent", *keys), columns))
+    if compiled is None:
+        compiled = _compiled[(table, ("absent", *keys), columns)] = _Compiled(conn, stmt, columns)
+    cursor.executemany(compiled.sql, [compiled.params(row) for row in rows])
+
+
 def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Append ``rows`` (same columns) in one ``executemany``, in order: on SQLite in a begun
     transaction through the driver's cursor, as ``upsert`` does (the order journal's events)."""

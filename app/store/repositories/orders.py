@@ -17,7 +17,13 @@ from app.core.orders import (
     Side,
     TimeInForce,
 )
-from app.store.repositories._sql import insert_if_absent, insert_many, upsert, upsert_many
+from app.store.repositories._sql import (
+    insert_if_absent,
+    insert_many,
+    insert_many_if_absent,
+    upsert,
+    upsert_many,
+)
 from app.store.schema import fills, order_events, orders
 
 #: Orders that may still trade at a venue (``OrderStatus.is_open``: not terminal, not NEW).
@@ -192,6 +198,12 @@ def fill_from_row(row: RowMapping) -> Fill:
 def save_fill(conn: Connection, fill: Fill) -> bool:
     """Store ``fill``; False (and nothing written) if ``(venue, trade_id)`` is already stored."""
     return insert_if_absent(conn, fills, fill_row(fill), ("venue", "trade_id"))
+
+
+def save_fills(conn: Connection, items: Sequence[Fill]) -> None:
+    """Store several fills in one statement; those already stored (same ``(venue, trade_id)``)
+    are skipped."""
+    insert_many_if_absent(conn, fills, [fill_row(f) for f in items], ("venue", "trade_id"))
 
 
 def load_fills(

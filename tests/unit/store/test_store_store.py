@@ -18,6 +18,7 @@ from app.core.audit_chain import GENESIS
 from app.core.orders import Order, OrderType, Side
 from app.store import Store, StoreClosed, current_revision, head_revision, sqlite_url
 from app.store import repositories as repo
+from app.store.engine import create_store_engine
 from app.store.schema import audit_log, equity_snapshots, spread_samples
 from tests.support.engines import eventually
 
@@ -63,10 +64,23 @@ async def test_open_creates_the_folder_and_sqlite_runs_in_wal(tmp_path: Path) ->
             names = ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
             return tuple(conn.exec_driver_sql(f"PRAGMA {n}").scalar() for n in names)
 
-        assert await store.run(pragmas) == ("wal", 1, 1, 5000)  # synchronous 1 = NORMAL
+        # synchronous 2 = FULL: the connection the journal is written on syncs every commit
+        assert await store.run(pragmas) == ("wal", 2, 1, 5000)
         assert await asyncio.to_thread(path.with_name(f"{path.name}-wal").exists)
     finally:
         await store.close()
+
+
+def test_every_connection_of_the_store_factory_syncs_each_commit(tmp_path: Path) -> None:
+    """A fresh connection from ``create_store_engine`` (what the store, the offline panic and
+    the CLI open) runs WAL with synchronous=FULL, so a commit is on disk when it returns."""
+    engine = create_store_engine(sqlite_url(tmp_path / "fresh.sqlite"))
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    finally:
+        engine.dispose()
 
 
 async def test_open_migrates_to_head(store: Store) -> None:
