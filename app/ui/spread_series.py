@@ -61,7 +61,8 @@ def spread_point(a: Quote, b: Quote, t: float) -> tuple[float, float, float, flo
 
 
 class SpreadSeries:
-    """Spread points of one pair (or edges of one opportunity) in a ring buffer."""
+    """Spread points of one pair (or edges of one opportunity): the newest raw, older ones
+    folded into coarser levels (see the module's docstring), so memory is bounded."""
 
     def __init__(
         self, capacity: int = CAPACITY, level_capacity: int = LEVEL_CAPACITY, levels: int = LEVELS
