@@ -65,8 +65,11 @@ class OpportunityService:
         self.timed = [s for s in self.scanners if s.kind in _TIMED]
         routes: dict[tuple[str, str], list[Callable[[Quote], list[Opportunity]]]] = {}
         for scanner in self.scanners:
+            route = getattr(scanner, "route", None)  # optional: the market's index looked up once
             for market in scanner.markets():
-                routes.setdefault(market, []).append(scanner.on_quote)
+                routes.setdefault(market, []).append(
+                    route(market) if route is not None else scanner.on_quote
+                )
         self._routes = {market: tuple(fns) for market, fns in routes.items()}
         values = QuoteValues(book, insts, equivalents) if book is not None else None
         self.decisions = Decisions(

@@ -4,6 +4,8 @@ A scanner keeps the latest top of book of the markets it watches. ``on_quote`` t
 and returns what it makes profitable now (re-evaluating only what contains that market);
 ``update`` only records (for loading a snapshot); ``scan`` evaluates everything at once (on
 demand, on a timer, or after loading a snapshot). None of them does I/O or awaits anything.
+A scanner may also offer ``route(market)``: its ``on_quote`` for that market's quotes only, with
+the market's index looked up once (the opportunity service calls that instead).
 """
 
 from __future__ import annotations

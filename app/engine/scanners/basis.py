@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from app.core.instruments import Instrument, InstrumentId, InstrumentKind
 from app.core.opportunities import BasisDetail, Leg, Opportunity, OpportunityKind, Signal
@@ -187,6 +188,13 @@ class BasisScanner:
         i = self._index.get((quote.venue, quote.symbol), -1)
         if i < 0:
             return []
+        return self._on_market(i, quote)
+
+    def route(self, market: tuple[str, str]) -> Callable[[Quote], list[Opportunity]]:
+        """``on_quote`` for the quotes of ``market`` only (its index looked up once)."""
+        return partial(self._on_market, self._index[market])
+
+    def _on_market(self, i: int, quote: Quote) -> list[Opportunity]:
         self._quotes[i] = quote
         out: list[Opportunity] = []
         group = self._group[i]

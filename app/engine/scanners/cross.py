@@ -14,7 +14,8 @@ O(1) when none does), not with all of them, and finds the same opportunities in 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
+from functools import partial
 
 from app.core.instruments import Instrument
 from app.core.opportunities import Leg, Opportunity, OpportunityKind
@@ -72,30 +73,37 @@ class CrossVenueScanner:
         return self._index.keys()
 
     def update(self, quote: Quote) -> None:
-        self._record(quote)
-
-    def _record(self, quote: Quote) -> int:
         i = self._index.get((quote.venue, quote.symbol), -1)
         if i >= 0:
-            self._quotes[i] = quote
-            bid, ask = quote.bid, quote.ask
-            if 0.0 < bid <= ask < _INF:
-                keep = self._keep[i]
-                sell = self._sell[i] = bid * keep
-                buy = self._buy[i] = keep / ask
-            else:
-                sell = self._sell[i] = 0.0
-                buy = self._buy[i] = 0.0
-            column = self._column[i]
-            if column is not None:
-                column[0].set(column[3], sell)
-                column[1].set(column[3], buy)
-        return i
+            self._record(i, quote)
+
+    def route(self, market: tuple[str, str]) -> Callable[[Quote], list[Opportunity]]:
+        """``on_quote`` for the quotes of ``market`` only (its index looked up once)."""
+        return partial(self._on_market, self._index[market])
+
+    def _record(self, i: int, quote: Quote) -> None:
+        self._quotes[i] = quote
+        bid, ask = quote.bid, quote.ask
+        if 0.0 < bid <= ask < _INF:
+            keep = self._keep[i]
+            sell = self._sell[i] = bid * keep
+            buy = self._buy[i] = keep / ask
+        else:
+            sell = self._sell[i] = 0.0
+            buy = self._buy[i] = 0.0
+        column = self._column[i]
+        if column is not None:
+            column[0].set(column[3], sell)
+            column[1].set(column[3], buy)
 
     def on_quote(self, quote: Quote) -> list[Opportunity]:
-        i = self._record(quote)
+        i = self._index.get((quote.venue, quote.symbol), -1)
         if i < 0:
             return []
+        return self._on_market(i, quote)
+
+    def _on_market(self, i: int, quote: Quote) -> list[Opportunity]:
+        self._record(i, quote)
         sell, buy, floor = self._sell, self._buy, self._floor
         out: list[Opportunity] = []
         mine_buy, mine_sell = buy[i], sell[i]

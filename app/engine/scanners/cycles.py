@@ -22,7 +22,8 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import bisect_right
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -77,6 +78,7 @@ class CycleScanner:
         self._cross_venue = cross_venue
         self._rank = asset_rank(self._book)
         self.truncated = False
+        self._pending: dict[int, Quote] = {}  # latest quote per market since the last search
         self._build_graph()
 
     def _node_key(self, venue: str, asset: str) -> tuple[str, str]:
@@ -121,15 +123,34 @@ class CycleScanner:
         return self._markets
 
     def update(self, quote: Quote) -> None:
-        self._book.update(quote)
+        i = self._book.index.get((quote.venue, quote.symbol), -1)
+        if i >= 0:
+            self._pending[i] = quote
 
     def on_quote(self, quote: Quote) -> list[Opportunity]:
-        self._book.update(quote)
+        self.update(quote)
         return []
+
+    def route(self, market: tuple[str, str]) -> Callable[[Quote], list[Opportunity]]:
+        """``on_quote`` for the quotes of ``market`` only (its index looked up once)."""
+        return partial(self._on_market, self._book.index[market])
+
+    def _on_market(self, i: int, quote: Quote) -> list[Opportunity]:
+        self._pending[i] = quote
+        return []
+
+    def _apply_pending(self) -> None:
+        """Quotes are only kept as they come (one store); the book takes the latest of each
+        market when a search needs it."""
+        update_at = self._book.update_at
+        for i, quote in self._pending.items():
+            update_at(i, quote)
+        self._pending.clear()
 
     def scan(self, now_ns: int) -> list[Opportunity]:
         """Every profitable cycle (above the floor) of at most ``max_len`` legs, now."""
         self.truncated = False
+        self._apply_pending()
         if not self._pairs:
             return []
         weights = self._weights()

@@ -18,7 +18,8 @@ currency (notional is compared across them).
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
+from functools import partial
 
 from app.core.instruments import Instrument
 from app.core.opportunities import Leg, Opportunity, OpportunityKind, PairsDetail, Signal
@@ -103,6 +104,13 @@ class PairsScanner:
         i = self._index.get((quote.venue, quote.symbol), -1)
         if i < 0:
             return []
+        return self._on_market(i, quote)
+
+    def route(self, market: Market) -> Callable[[Quote], list[Opportunity]]:
+        """``on_quote`` for the quotes of ``market`` only (its index looked up once)."""
+        return partial(self._on_market, self._index[market])
+
+    def _on_market(self, i: int, quote: Quote) -> list[Opportunity]:
         self._quotes[i] = quote
         out: list[Opportunity] = []
         for pair in self._through[i]:

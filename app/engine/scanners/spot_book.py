@@ -41,8 +41,12 @@ class SpotBook:
     def update(self, quote: Quote) -> int:
         """Record ``quote``; its market's index, or -1 if it is not one of ours."""
         i = self.index.get((quote.venue, quote.symbol), -1)
-        if i < 0:
-            return -1
+        if i >= 0:
+            self.update_at(i, quote)
+        return i
+
+    def update_at(self, i: int, quote: Quote) -> None:
+        """Record ``quote`` of market ``i`` (its index, looked up once by the caller)."""
         bid = quote.bid
         ask = quote.ask
         self.bid[i] = bid
@@ -58,7 +62,6 @@ class SpotBook:
         else:
             rates[2 * i] = 0.0
             rates[2 * i + 1] = 0.0
-        return i
 
     def step_assets(self, rate_index: int) -> tuple[str, str]:
         """(asset given, asset received) of one step."""

@@ -9,7 +9,8 @@ object is built unless a product passes the floor ``1 + min_edge_bps / 10,000``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -89,10 +90,18 @@ class TriangularScanner:
             self._np_rates[2 * m + 1] = rates[2 * m + 1]
 
     def on_quote(self, quote: Quote) -> list[Opportunity]:
-        book = self._book
-        m = book.update(quote)
+        m = self._book.index.get((quote.venue, quote.symbol), -1)
         if m < 0:
             return []
+        return self._on_market(m, quote)
+
+    def route(self, market: tuple[str, str]) -> Callable[[Quote], list[Opportunity]]:
+        """``on_quote`` for the quotes of ``market`` only (its index looked up once)."""
+        return partial(self._on_market, self._book.index[market])
+
+    def _on_market(self, m: int, quote: Quote) -> list[Opportunity]:
+        book = self._book
+        book.update_at(m, quote)
         rates = book.rates
         floor = self._floor
         out: list[Opportunity] = []
@@ -110,6 +119,8 @@ class TriangularScanner:
         ids, c0, c1, c2 = vector
         np_rates = self._np_rates
         products = np_rates[c0] * np_rates[c1] * np_rates[c2]
+        if not products.max() > floor:
+            return out  # the usual case: one reduction, no index list built
         for hit in np.flatnonzero(products > floor).tolist():
             out.append(self._opportunity(int(ids[hit]), float(products[hit]), quote.received_ns))
         return out

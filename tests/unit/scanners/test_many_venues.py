@@ -6,9 +6,10 @@ from __future__ import annotations
 import random
 
 from app.core.instruments import Instrument, InstrumentKind
-from app.core.opportunities import Opportunity, Signal
+from app.core.opportunities import Opportunity, OpportunityKind, Signal
 from app.core.quotes import Quote
-from app.engine.scanners import BasisScanner, CrossVenueScanner
+from app.engine.scanners import BasisScanner, CrossVenueScanner, CycleScanner, build_scanners
+from app.runtime.scanner_settings import ScannersSettings
 
 from .support import inst, quote
 
@@ -128,3 +129,44 @@ def test_basis_exit_follows_an_entry_on_a_large_group() -> None:
     (exit_,) = scanner.on_quote(quote("v01", "BTC/USDT", 100.55, 100.65))
     assert exit_.signal is Signal.EXIT
     assert exit_.key == entry.key
+
+
+def test_routes_find_what_on_quote_finds() -> None:
+    """The opportunity service calls ``route(market)``; it must equal ``on_quote``."""
+    insts = market(VENUES[:9]) + [inst(v, "ETH/BTC") for v in VENUES[:9]]
+    insts += [inst(v, "ETH/USDT:USDT", kind=PERP) for v in VENUES[:9]]
+    quotes = stream(5, 3_000, insts)
+    settings = ScannersSettings.model_validate(
+        {
+            "basis": {"reverse": True, "entry_edge_bps": -5.0},
+            "pairs": {
+                "window": 10,
+                "sample_interval_ms": 1,
+                "pairs": [{"leg1": "v00:ETH/USDT", "leg2": "v01:BTC/USDT"}],
+            },
+        }
+    )
+    direct, routed = build_scanners(settings, insts), build_scanners(settings, insts)
+    assert {s.kind for s in routed} == set(OpportunityKind)
+    for a, b in zip(direct, routed, strict=True):
+        routes = {m: b.route(m) for m in b.markets()}  # type: ignore[attr-defined]
+        found_a = [o for q in quotes for o in a.on_quote(q)]
+        found_b = [
+            o for q in quotes if (q.venue, q.symbol) in routes for o in routes[q.venue, q.symbol](q)
+        ]
+        assert found_a == found_b
+        assert a.scan(10**15) == b.scan(10**15)
+
+
+def test_cycles_search_uses_the_latest_quote_of_each_market() -> None:
+    insts = [inst("x", "BTC/USDT", 0.0), inst("x", "ETH/USDT", 0.0), inst("x", "ETH/BTC", 0.0)]
+    scanner = CycleScanner(insts, max_len=3)
+    scanner.update(quote("x", "BTC/USDT", 99.9, 100.0))
+    scanner.update(quote("x", "ETH/USDT", 9.99, 10.0))
+    assert scanner.on_quote(quote("x", "ETH/BTC", 0.09, 0.091)) == []  # ETH cheap in BTC
+    assert len(scanner.scan(0)) == 1
+    scanner.update(quote("x", "ETH/BTC", 0.0999, 0.1001))  # the latest one counts
+    assert scanner.scan(1) == []
+    scanner.on_quote(quote("x", "ETH/BTC", 0.09, 0.091))
+    scanner.on_quote(quote("x", "ETH/BTC", 0.0999, 0.1001))
+    assert scanner.scan(2) == []
