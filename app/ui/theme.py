@@ -55,11 +55,20 @@ def cache_axes(plot: pg.PlotWidget) -> None:
         axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
+THEMED = "arbdesk_themed"
+
+
 def app_icon() -> QIcon:
     return QIcon(str(resource_path("icons", "arbdesk.png")))
 
 
 def apply(app: QApplication) -> None:
+    """Style the application once. Applying again is a no-op: ``setStyle`` re-polishes every
+    live widget, the previous window's among them while Qt deletes it, and that crashed (a
+    segfault in the UI tests, which open one window after another in one application)."""
+    if app.property(THEMED):
+        return
+    app.setProperty(THEMED, True)
     app.setStyle("Fusion")
     app.setPalette(palette())
     font = QFont(app.font())
