@@ -70,6 +70,9 @@ class Decisions:
         self._inst_allow = frozenset(tuple(r.split(":", 1)) for r in s.instruments_allow)
         self._inst_block = frozenset(tuple(r.split(":", 1)) for r in s.instruments_block)
         self._check_assets = bool(self._assets_allow or self._assets_block)
+        self._check_lists = self._check_assets or bool(
+            self._venues_allow or self._venues_block or self._inst_allow or self._inst_block
+        )  # with none configured (the default) the lists are not walked at all
         self._max_age_ms = float(s.max_quote_age_ms)
         self._cooldown_ns = s.cooldown_ms * 1_000_000
         self._hold_ns = s.hold_ms * 1_000_000
@@ -114,9 +117,10 @@ class Decisions:
     # -- internals ----------------------------------------------------------------------------
 
     def _reason(self, opp: Opportunity, now_ns: int) -> DropReason | None:
-        reason = self._lists(opp)
-        if reason is not None:
-            return reason
+        if self._check_lists:
+            reason = self._lists(opp)
+            if reason is not None:
+                return reason
         s = self.settings
         entry = opp.signal is Signal.ENTRY
         if entry and opp.edge_bps < s.min_edge_bps:
