@@ -7,9 +7,13 @@
   ``elapsed_ms``): the rest is the shell's start-up, the round trip and the teardown.
 - ``resume_s``: ``arbdesk resume --yes --json`` after it, start to exit (it puts the instance
   back to ``ACTIVE`` for the next run; its reconciliation is inside the figure).
+- ``*_cpu_s``: the same commands' CPU time (user + system, from ``getrusage``): what the start
+  costs whatever else runs on the machine, where the wall figure grows with the load.
 - ``modules``: how many modules ``python -X importtime`` sees imported by ``panic`` (against the
   same instance) and by ``--version``, and whether any of the heavy libraries is among them.
 
+The app's bytecode is compiled first (``compileall``), as an installed or frozen app has it: with
+``PYTHONDONTWRITEBYTECODE`` set, a changed module would be compiled again on every start.
 Runs alternate the commands; medians over ``--runs``. The instance shares the 2 cores (its
 simulated market keeps one busy part of the time), as on a trader's machine. The 1-minute load
 average before and after is in the JSON: compare figures taken in the same minutes.
@@ -23,9 +27,11 @@ Python either way.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
+import resource
 import shlex
 import statistics
 import subprocess
@@ -68,12 +74,20 @@ def commit() -> str:
     return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
-def timed(argv: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess[str]]:
-    t0 = time.perf_counter()
+def cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(
+    argv: list[str], env: dict[str, str]
+) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Wall and CPU seconds of one command, start to exit, and what it printed."""
+    cpu0, t0 = cpu_of_children(), time.perf_counter()
     done = subprocess.run(
         argv, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, check=False
     )
-    return time.perf_counter() - t0, done
+    return time.perf_counter() - t0, cpu_of_children() - cpu0, done
 
 
 def last_json(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
@@ -145,6 +159,7 @@ def main() -> int:
     args = parser.parse_args()
     command = shlex.split(args.command) if args.command else default_command()
 
+    compileall.compile_dir(ROOT / "app", quiet=1)
     load_before = os.getloadavg()[0]
     runs: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="arbdesk-cli-start-") as tmp:
@@ -165,14 +180,14 @@ def main() -> int:
             if ping.get("source") != "instance":
                 raise RuntimeError(f"status did not come from the instance: {ping}")
             for _ in range(args.runs):
-                version_s, done = timed([*command, "--version"], env)
+                version_s, version_cpu_s, done = timed([*command, "--version"], env)
                 if done.returncode != 0 or "arbdesk" not in done.stdout:
                     raise RuntimeError(f"--version failed: {done.stdout} {done.stderr}")
-                panic_s, done = timed([*command, "panic", "--json"], env)
+                panic_s, panic_cpu_s, done = timed([*command, "panic", "--json"], env)
                 report = last_json(done)
                 if report.get("source") != "instance" or report.get("trading_state") != "HALTED":
                     raise RuntimeError(f"the panic was not the instance's: {report} {done.stderr}")
-                resume_s, done = timed([*command, "resume", "--yes", "--json"], env)
+                resume_s, resume_cpu_s, done = timed([*command, "resume", "--yes", "--json"], env)
                 if last_json(done).get("resumed") is not True:
                     raise RuntimeError(f"resume refused: {done.stdout} {done.stderr}")
                 runs.append(
@@ -181,6 +196,9 @@ def main() -> int:
                         "panic_s": round(panic_s, 4),
                         "panic_instance_ms": float(report["elapsed_ms"]),
                         "resume_s": round(resume_s, 4),
+                        "version_cpu_s": round(version_cpu_s, 4),
+                        "panic_cpu_s": round(panic_cpu_s, 4),
+                        "resume_cpu_s": round(resume_cpu_s, 4),
                     }
                 )
             modules = {
