@@ -34,7 +34,7 @@ kept for display and margin; a position a venue reports with only an entry price
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Context, Decimal
 from typing import Final
 
@@ -187,7 +187,7 @@ def apply_deltas(
     out = dict(balances)
     for asset, delta in deltas.items():
         current = out.get(asset, Balance(asset))
-        out[asset] = replace(current, total=current.total + delta)
+        out[asset] = Balance(asset, current.total + delta, current.locked)
     return out
 
 

@@ -20,7 +20,7 @@ call it after random sequences of operations).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Context, Decimal, Inexact
 
 from app.core.accounting import Balance, Position, apply_deltas, spot_fill_deltas
@@ -293,5 +293,5 @@ class PaperAccount:
         held = +self._held.get(asset, ZERO)  # rounded once, to the default context
         current = self.balances.get(asset) or Balance(asset)
         if current.locked != held or asset not in self.balances:
-            self.balances[asset] = replace(current, locked=held)
+            self.balances[asset] = Balance(asset, current.total, held)
         self.changed_assets.add(asset)

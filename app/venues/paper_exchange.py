@@ -19,7 +19,7 @@ Rules (each one in ``paper_matching``):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from app.core.clock import Clock
@@ -145,9 +145,16 @@ class PaperExchange:
 
         seq = self.next_order
         self.next_order += 1
-        order = replace(order, venue_order_id=f"{self.venue}-{seq}")
+        venue_order_id = f"{self.venue}-{seq}"
         if order.status is OrderStatus.NEW:
-            order = order.transition(OrderStatus.PENDING_SUBMIT, self.clock.now_ns())
+            order = order.transition(
+                OrderStatus.PENDING_SUBMIT, self.clock.now_ns(), venue_order_id=venue_order_id
+            )
+        else:  # one copy (``Order.with_state``), not ``dataclasses.replace``
+            order = order.with_state(
+                order.status, order.updated_ns, order.filled_qty, order.avg_fill_price,
+                venue_order_id, order.reason,
+            )  # fmt: skip
         self.open[cid] = order
         self.seq[cid] = seq
 

@@ -134,7 +134,15 @@ def _dec(text: str | None) -> Decimal | None:
 
 
 class PaperStateStore:
-    """SQLite tables ``paper_*``; ``":memory:"`` for tests, WAL + synchronous=NORMAL for files."""
+    """SQLite tables ``paper_*``; ``":memory:"`` for tests, WAL + ``synchronous=OFF`` for files.
+
+    Durability, decided: the paper venue is a simulator, and its books are not the order journal
+    (the engine's store syncs that to disk, ``app.store.store``). A commit here is handed to the
+    operating system and never synced, so the books survive the process being killed at any point
+    (the SIGKILL tests) but not an OS crash or a power cut. ``OFF`` rather than ``NORMAL`` drops
+    the fsyncs SQLite otherwise runs at each WAL checkpoint, on the event loop (every ~100 orders
+    with one submitter; ``benchmarks/oms.py``, notes in benchmarks/README.md).
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
@@ -143,7 +151,7 @@ class PaperStateStore:
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         if self.path != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA synchronous=OFF")  # see the class docstring
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
         self._add_position_cost()
@@ -383,56 +391,93 @@ class PaperStateStore:
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            for item in staged:
-                self._write_one(db, item)
+            self._write_merged(db, staged)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
 
-    def _write_one(self, db: sqlite3.Connection, item: _Staged) -> None:
-        venue = item.venue
-        if item.replace_account:
-            db.execute("DELETE FROM paper_balances WHERE venue = ?", (venue,))
-            db.execute("DELETE FROM paper_positions WHERE venue = ?", (venue,))
-        if item.orders:
+    def _write_merged(self, db: sqlite3.Connection, staged: list[_Staged]) -> None:
+        """Every staged operation of the commit in one statement per table: the last version of
+        each order, balance, position and meta row (what ``INSERT OR REPLACE`` one after another
+        would leave), the first of each fill (``INSERT OR IGNORE``). A reset
+        (``replace_account``) writes what came before it first, so its deletes keep their place.
+
+        Decision: at 16 submitters one commit holds ~15 operations that each rewrote the same
+        balances and counters, in four to five statements each (``benchmarks/oms.py``: about a
+        tenth of the loop's CPU went to these writes; see the notes on ``oms.py`` in
+        benchmarks/README.md for the figure with and without).
+        """
+        orders: dict[tuple[str, str], tuple[object, ...]] = {}
+        fills: dict[tuple[str, str], tuple[object, ...]] = {}
+        balances: dict[tuple[str, str], tuple[object, ...]] = {}
+        positions: dict[tuple[str, str], tuple[object, ...]] = {}
+        meta: dict[tuple[str, str], tuple[object, ...]] = {}
+        order_row = self._order_row
+        value = _VALUE
+        for item in staged:
+            venue = item.venue
+            if item.replace_account:
+                self._write_rows(db, orders, fills, balances, positions, meta)
+                orders, fills, balances, positions, meta = {}, {}, {}, {}, {}
+                db.execute("DELETE FROM paper_balances WHERE venue = ?", (venue,))
+                db.execute("DELETE FROM paper_positions WHERE venue = ?", (venue,))
+            for r in item.orders:
+                orders[(venue, r.order.client_order_id)] = order_row(venue, r)
+            for f in item.fills:
+                if (venue, f.trade_id) not in fills:
+                    fills[(venue, f.trade_id)] = (
+                        venue, f.trade_id, f.client_order_id, f.symbol, value[f.side],
+                        str(f.price), str(f.qty), str(f.fee), f.fee_currency,
+                        value[f.liquidity], f.ts_ns, f.venue_order_id,
+                    )  # fmt: skip
+            for b in item.balances:
+                balances[(venue, b.asset)] = (venue, b.asset, str(b.total), str(b.locked))
+            for p in item.positions:
+                symbol = p.instrument_id.symbol
+                positions[(venue, symbol)] = (
+                    venue, symbol, str(p.qty), str(p.avg_entry), str(p.realized_pnl),
+                    str(p.fees), None if p.cost is None else str(p.cost),
+                )  # fmt: skip
+            if item.meta:
+                for k, v in item.meta.items():
+                    meta[(venue, k)] = (venue, k, v)
+        self._write_rows(db, orders, fills, balances, positions, meta)
+
+    @staticmethod
+    def _write_rows(
+        db: sqlite3.Connection,
+        orders: Mapping[tuple[str, str], tuple[object, ...]],
+        fills: Mapping[tuple[str, str], tuple[object, ...]],
+        balances: Mapping[tuple[str, str], tuple[object, ...]],
+        positions: Mapping[tuple[str, str], tuple[object, ...]],
+        meta: Mapping[tuple[str, str], tuple[object, ...]],
+    ) -> None:
+        if orders:
             db.executemany(
                 f"INSERT OR REPLACE INTO paper_orders (venue, {_ORDER_COLUMNS}, is_open) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [self._order_row(venue, r) for r in item.orders],
+                orders.values(),
             )
-        if item.fills:
+        if fills:
             db.executemany(
                 f"INSERT OR IGNORE INTO paper_fills (venue, {_FILL_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (venue, f.trade_id, f.client_order_id, f.symbol, _VALUE[f.side], str(f.price),
-                     str(f.qty), str(f.fee), f.fee_currency, _VALUE[f.liquidity], f.ts_ns,
-                     f.venue_order_id)
-                    for f in item.fills
-                ],
-            )  # fmt: skip
-        if item.balances:
-            db.executemany(
-                "INSERT OR REPLACE INTO paper_balances VALUES (?, ?, ?, ?)",
-                [(venue, b.asset, str(b.total), str(b.locked)) for b in item.balances],
+                fills.values(),
             )
-        if item.positions:
+        if balances:
+            db.executemany(
+                "INSERT OR REPLACE INTO paper_balances VALUES (?, ?, ?, ?)", balances.values()
+            )
+        if positions:
             db.executemany(
                 "INSERT OR REPLACE INTO paper_positions "
                 "(venue, symbol, qty, avg_entry, realized_pnl, fees, cost) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (venue, p.instrument_id.symbol, str(p.qty), str(p.avg_entry),
-                     str(p.realized_pnl), str(p.fees), None if p.cost is None else str(p.cost))
-                    for p in item.positions
-                ],
-            )  # fmt: skip
-        if item.meta:
-            db.executemany(
-                "INSERT OR REPLACE INTO paper_meta VALUES (?, ?, ?)",
-                [(venue, k, v) for k, v in item.meta.items()],
+                positions.values(),
             )
+        if meta:
+            db.executemany("INSERT OR REPLACE INTO paper_meta VALUES (?, ?, ?)", meta.values())
 
     # -- rows ----------------------------------------------------------------------------------
 

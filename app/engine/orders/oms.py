@@ -522,14 +522,13 @@ class OrderManager:
         if status is not current.status and not can_transition(current.status, status):
             self._anomaly(cid, f"{current.status} -> {status} is not allowed")
             return current
-        updated = replace(
-            current,
-            status=status,
-            filled_qty=incoming.filled_qty,
-            avg_fill_price=incoming.avg_fill_price,
-            venue_order_id=incoming.venue_order_id or current.venue_order_id,
-            reason=incoming.reason or current.reason,
-            updated_ns=self._clock.now_ns(),
+        updated = current.with_state(  # checked above; a copy without dataclasses.replace
+            status,
+            self._clock.now_ns(),
+            incoming.filled_qty,
+            incoming.avg_fill_price,
+            incoming.venue_order_id or current.venue_order_id,
+            incoming.reason or current.reason,
         )
         self._replace(updated, actor, "venue_update", incoming.reason or "")
         return updated

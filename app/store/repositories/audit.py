@@ -6,14 +6,13 @@ acts that must be on disk before the app goes on (the panic path).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from app.core.audit_chain import GENESIS, canonical, entry_hash
+from app.core.audit_chain import GENESIS, entry_hash, normalised
 from app.store.records import AuditEntry
 from app.store.repositories._sql import stamp
 from app.store.schema import audit_log
@@ -34,7 +33,7 @@ def audit_row(
     exactly what is read back.
     """
     ts = stamp(ts_ns)
-    body = json.loads(canonical(dict(detail or {})))
+    body = normalised(detail or {})
     return {
         "ts_ns": ts,
         "actor": actor,

@@ -318,3 +318,26 @@ def test_fill_key() -> None:
     assert f.venue_order_id is None
     with pytest.raises(AttributeError):
         f.qty = D("3")  # type: ignore[misc]
+
+
+def test_with_state_copies_every_other_field_as_replace_would() -> None:
+    from dataclasses import replace as dc_replace
+
+    base = Order(
+        "c1", "v", "BTC/USDT", Side.SELL, OrderType.LIMIT, Decimal("2"), Decimal("3"),
+        TimeInForce.IOC, True, "bot:1", OrderStatus.OPEN, Decimal("1"), Decimal("3"), "v-1",
+        None, 5, 6, "t:1:2",
+    )  # fmt: skip
+    copy = base.with_state(OrderStatus.FILLED, 9, Decimal("2"), Decimal("3.5"), "v-2", "done")
+    assert copy == dc_replace(
+        base,
+        status=OrderStatus.FILLED,
+        updated_ns=9,
+        filled_qty=Decimal("2"),
+        avg_fill_price=Decimal("3.5"),
+        venue_order_id="v-2",
+        reason="done",
+    )
+    moved = base.transition(OrderStatus.PENDING_CANCEL, 10, reason="why")
+    assert moved == dc_replace(base, status=OrderStatus.PENDING_CANCEL, updated_ns=10, reason="why")
+    assert base.transition(OrderStatus.CANCELED, 11, trace_id="x").trace_id == "x"  # other fields

@@ -12,6 +12,7 @@ import pytest
 from test_paper_store import make
 from test_paper_support import STARTING, VENUE, Recorder, order, quote
 
+from app.core.accounting import Balance
 from app.core.clock import ManualClock
 from app.core.orders import OrderStatus
 from app.venues.errors import OrderRejected
@@ -134,3 +135,64 @@ async def test_a_restart_finds_every_acknowledged_order(tmp_path: Path) -> None:
         a.client_order_id for a in acks
     }
     store.close()
+
+
+async def test_filling_orders_of_one_pass_share_a_commit_and_all_survive_a_restart(
+    tmp_path: Path,
+) -> None:
+    """One commit holds many operations that rewrite the same balances, position and counters
+    (written once each, the last version): after a restart the books are exactly as before."""
+    path = tmp_path / "paper.sqlite"
+    store, venue, _ = await started(path)
+    venue.on_quote(quote(ask=100.0, ask_qty=50))
+    venue.on_quote(quote("BTC/USDT:USDT", bid=99.9, ask=100.0, bid_qty=50, ask_qty=50))
+    before = store.commits
+    spot = [order("buy", "0.1", "101", cid=f"s{i}") for i in range(6)]
+    perp = [
+        order("buy" if i % 2 else "sell", "0.5", "100" if i % 2 else "99", cid=f"p{i}")
+        for i in range(6)
+    ]
+    perp = [
+        type(o)(o.client_order_id, o.venue, "BTC/USDT:USDT", o.side, o.type, o.quantity, o.price)
+        for o in perp
+    ]
+    acks = await asyncio.gather(*(venue.create_order(o) for o in spot + perp))
+    assert store.commits == before + 1  # twelve filling orders, one transaction
+    assert {a.status for a in acks} == {S.FILLED}
+    balances = await venue.fetch_balances()
+    positions = await venue.fetch_positions()
+    fills = await venue.fetch_fills()
+    assert len(fills) == 12 and balances["BTC"].total == D(1) + D("0.6")  # fees in USDT
+    store.close()
+
+    store = PaperStateStore(path)
+    again = make(store)
+    await again.connect()
+    assert await again.fetch_balances() == balances
+    assert await again.fetch_positions() == positions
+    assert await again.fetch_fills() == fills
+    for o in spot + perp:
+        found = await again.fetch_order(o.client_order_id, o.symbol)
+        assert found is not None and found.status is S.FILLED
+    # trade ids and order sequence numbers carry on from the last version written
+    again.on_quote(quote(ask=100.0, ask_qty=50))
+    venue_next = await again.create_order(order("buy", "0.1", "101", cid="after"))
+    assert venue_next.venue_order_id == f"{VENUE}-13"
+    assert (await again.fetch_fills())[-1].trade_id == "13"
+    store.close()
+
+
+async def test_a_reset_in_the_same_commit_keeps_its_place(tmp_path: Path) -> None:
+    """Writes staged before a reset land before its deletes; those after it, after them."""
+    path = tmp_path / "paper.sqlite"
+    store, venue, _ = await started(path)
+    venue.on_quote(quote(ask=100.0, ask_qty=50))
+    await venue.create_order(order("buy", "0.1", "101", cid="before"))
+    store.stage(VENUE, balances=[Balance("XRP", D(5))])
+    venue.reset()  # a save: the staged balance, then the deletes, then the starting balances
+    assert await venue.fetch_balances() == {k: Balance(k, v) for k, v in STARTING.items()}
+    store.close()
+    with PaperStateStore(path) as store:
+        again = make(store)
+        await again.connect()
+        assert await again.fetch_balances() == {k: Balance(k, v) for k, v in STARTING.items()}
