@@ -30,7 +30,7 @@ CAPACITY = 32_768  # raw points (about 12 s of one pair at 20,000 quotes/s over 
 LEVEL_CAPACITY = 16_384  # points of each coarser level
 LEVELS = 5  # coarser levels: each point of level k stands for 8^k raw points
 FOLD = 16  # points of a level folded into two of the next
-CHUNK = 4_096  # points folded at a time (a multiple of FOLD)
+CHUNK = 4_096  # points folded at a time (a multiple of FOLD; less for smaller capacities)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +67,10 @@ class SpreadSeries:
     def __init__(
         self, capacity: int = CAPACITY, level_capacity: int = LEVEL_CAPACITY, levels: int = LEVELS
     ) -> None:
-        if capacity < CHUNK or (levels and level_capacity < CHUNK):
-            raise ValueError(f"capacities must be >= {CHUNK}")
+        if capacity < FOLD or (levels and level_capacity < FOLD):
+            raise ValueError(f"capacities must be >= {FOLD}")
+        smallest = min(capacity, level_capacity) if levels else capacity
+        self._chunk = min(CHUNK, smallest // FOLD * FOLD)
         # finest first: the raw points, then the folded levels
         self._levels = [RingBuffer(capacity, 4)] + [
             RingBuffer(level_capacity, 4) for _ in range(levels)
@@ -209,8 +211,9 @@ class SpreadSeries:
 
     def _extend_array(self, rows: Array) -> None:
         raw = self._levels[0]
-        for start in range(0, len(rows), CHUNK):
-            part = rows[start : start + CHUNK]
+        chunk = self._chunk
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
             if raw.capacity - len(raw) < len(part):
                 self._fold(0)
                 self._joined_ok = False
@@ -221,12 +224,12 @@ class SpreadSeries:
                 self._joined_len = at + len(part)
 
     def _fold(self, k: int) -> None:
-        """Fold the oldest ``CHUNK`` points of level ``k`` into level ``k + 1`` (the coarsest
+        """Fold the oldest chunk of points of level ``k`` into level ``k + 1`` (the coarsest
         level just drops them)."""
         level = self._levels[k]
-        n = min(CHUNK, len(level)) // FOLD * FOLD
+        n = min(self._chunk, len(level)) // FOLD * FOLD
         if k + 1 >= len(self._levels) or n == 0:
-            level.drop_oldest(max(n, CHUNK))
+            level.drop_oldest(max(n, self._chunk))
             return
         old = np.stack([level.column(i)[:n] for i in range(4)])
         level.drop_oldest(n)
