@@ -3,11 +3,12 @@
 A feed hands its quotes to ``Pacer.emit``; the pacer holds each one back until its market time is
 due at the chosen speed (``None``: as fast as possible). To keep the per-quote cost to an integer
 comparison, the pacer works with a *horizon*: the latest market time that may be emitted now
-without waiting. Only when a quote lies beyond it, or after ``yield_every`` quotes, does it await,
-so the event loop stays responsive even when the feed runs behind or at maximum speed.
+without waiting. Only when a quote lies beyond it, or after ``yield_every`` quotes at maximum speed
+(``paced_yield_every`` when paced), does it await, so the event loop stays responsive even when the
+feed runs behind or at maximum speed.
 
 A consumer that is too slow makes the feed fall behind; it then catches up as fast as it can (still
-yielding every ``yield_every`` quotes) rather than skipping quotes.
+yielding every ``paced_yield_every`` quotes) rather than skipping quotes.
 """
 
 from __future__ import annotations
@@ -27,8 +28,13 @@ NowFn = Callable[[], int]
 
 #: Horizon at maximum speed: every market time is due at once.
 _FOREVER: Final = 2**63 - 1
-#: Quotes emitted between two awaits at most (the brief: about every 1,000).
+#: Quotes emitted between two awaits at most at maximum speed (the brief: about every 1,000).
 DEFAULT_YIELD_EVERY: Final = 1_000
+#: The same when paced (real time or a speed factor): a paced feed that fell behind (the window
+#: painted, the machine was busy) catches up in bursts of this many, a few ms of engine work each,
+#: so timers and paints interleave with the catch-up instead of waiting behind 1,000 quotes
+#: (~30 ms). Measured by ``benchmarks/ui_load.py`` (see its row in ``benchmarks/README.md``).
+DEFAULT_PACED_YIELD_EVERY: Final = 100
 #: Quotes due within this much wall time are emitted early instead of sleeping for them: a timer
 #: per quote would cost more than the quote, and the loop's timer resolution is about 1 ms anyway.
 DEFAULT_MIN_SLEEP_S: Final = 0.001
@@ -71,16 +77,21 @@ class Pacer:
         speed: float | None = 1.0,
         *,
         yield_every: int = DEFAULT_YIELD_EVERY,
+        paced_yield_every: int = DEFAULT_PACED_YIELD_EVERY,
         min_sleep_s: float = DEFAULT_MIN_SLEEP_S,
         now_ns: NowFn = time.monotonic_ns,
         sleep: SleepFn | None = None,
     ) -> None:
-        if yield_every < 1:
-            raise ValueError(f"yield_every must be >= 1, got {yield_every}")
+        if yield_every < 1 or paced_yield_every < 1:
+            raise ValueError(
+                f"yield_every and paced_yield_every must be >= 1, got {yield_every}"
+                f" and {paced_yield_every}"
+            )
         if min_sleep_s < 0:
             raise ValueError(f"min_sleep_s must be >= 0, got {min_sleep_s}")
         self._speed = check_speed(speed)
         self._yield_every = yield_every
+        self._paced_yield_every = paced_yield_every
         self._min_sleep_ns = int(min_sleep_s * 1e9)
         self._now = now_ns
         self._sleep: SleepFn = sleep if sleep is not None else self._interruptible_sleep
@@ -134,7 +145,7 @@ class Pacer:
             t = quote.received_ns
             if t > horizon or budget <= 0:
                 horizon = await self.wait_until(t)
-                budget = self._yield_every
+                budget = self._budget
                 if self._stopped:
                     return False
             set_clock(t)
@@ -169,7 +180,7 @@ class Pacer:
             self._anchor_wall, self._anchor_market = now, market_ns
         reachable_ns = (now - self._anchor_wall + self._min_sleep_ns) * speed
         self._horizon = self._anchor_market + int(reachable_ns)
-        self._budget = self._yield_every
+        self._budget = self._paced_yield_every
         return self._horizon
 
     async def _interruptible_sleep(self, seconds: float) -> None:

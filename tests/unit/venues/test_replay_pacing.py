@@ -48,6 +48,16 @@ async def test_max_speed_never_sleeps_and_yields_every_n_quotes() -> None:
     assert fake.sleeps == [0.0, 0.0, 0.0]  # before quotes 1, 1001 and 2001
 
 
+async def test_a_paced_feed_behind_catches_up_in_small_bursts() -> None:
+    """250 quotes all due at once (the feed fell behind): the loop gets a turn every 100."""
+    fake = FakeTime()
+    rec = Recorder(fake)
+    pacer = fake.pacer(1.0, paced_yield_every=100)
+    await pacer.emit(quotes_at(*([0] * 250)), rec.sink, ManualClock())
+    assert len(rec.quotes) == 250
+    assert fake.sleeps == [0.0, 0.0, 0.0]  # before quotes 1, 101 and 201
+
+
 async def test_emit_keeps_its_pace_across_calls() -> None:
     fake = FakeTime()
     rec = Recorder(fake)
