@@ -1,8 +1,11 @@
 """Quote pipeline throughput and per-update latency on the full real Binance BBO recording.
 
-The file is loaded into memory first; then every update goes venue (replay feed -> paper venue
-matching) -> market data -> bus -> QuoteBook, as fast as possible, with no strategy attached but
-with everything the engine really does on the way (staleness sweeps, spread samples to the store).
+The file is loaded into memory first (a replay itself streams it; the load is timed apart); then
+every update goes venue (replay feed -> paper venue matching) -> market data -> bus -> QuoteBook,
+as fast as possible, with no bot attached but with everything the engine really does on the way
+with its default settings: the default scanners (on this recording only basis spot vs USD-M and
+the cycle search on its timer find anything: cross and triangular have no shared symbol or
+triangle, pairs has no pair configured), staleness sweeps, spread samples to the store.
 
 Two passes per run: one untimed per update (throughput), one timing every update (latency; the
 two clock reads add ~0.1 us to each figure). JSON on stdout; ``--out FILE`` also writes it.
