@@ -11,8 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "packaging" / "pyi_rth_deferred.py"
 
@@ -75,8 +73,10 @@ def test_the_importer_gets_the_module_as_the_hook_left_it_with_its_real_loader()
     assert seen["spec_loader_is_real"] is True
 
 
-def test_the_spec_defers_only_hooks_keyed_on_the_module_it_names() -> None:
-    """build.spec's table agrees with PyInstaller's own rthooks.dat (when PyInstaller is here)."""
+def test_the_spec_defers_only_the_four_hooks_it_names() -> None:
+    """build.spec's table names these four modules; that each hook is PyInstaller's own for its
+    module is checked by the build itself (``build.spec`` fails otherwise: PyInstaller is in the
+    build's virtualenv, not the tests')."""
     spec = ast.parse((ROOT / "build.spec").read_text(encoding="utf-8"))
     table = next(
         ast.literal_eval(node.value)
@@ -85,8 +85,3 @@ def test_the_spec_defers_only_hooks_keyed_on_the_module_it_names() -> None:
         and any(isinstance(t, ast.Name) and t.id == "DEFERRED_RTHOOKS" for t in node.targets)
     )
     assert set(table.values()) == {"PySide6", "inspect", "pkgutil", "multiprocessing"}
-    pyinstaller = pytest.importorskip("PyInstaller")
-    dat = Path(pyinstaller.__file__).parent / "hooks" / "rthooks.dat"
-    registered = ast.literal_eval(dat.read_text(encoding="utf-8"))
-    for hook, module in table.items():
-        assert f"{hook}.py" in registered[module]
