@@ -81,6 +81,13 @@ WORDS = frozenset(
         QT_TRANSLATE_NOOP("Names", "order_rate"),
         QT_TRANSLATE_NOOP("Names", "duplicate_order"),
         QT_TRANSLATE_NOOP("Names", "cancel_rate"),
+        # log levels (the log panel's Level column), and an alert's mark there
+        QT_TRANSLATE_NOOP("Names", "DEBUG"),
+        QT_TRANSLATE_NOOP("Names", "INFO"),
+        QT_TRANSLATE_NOOP("Names", "WARNING"),
+        QT_TRANSLATE_NOOP("Names", "ERROR"),
+        QT_TRANSLATE_NOOP("Names", "CRITICAL"),
+        QT_TRANSLATE_NOOP("Names", "ALERT"),
         # position sides
         QT_TRANSLATE_NOOP("Names", "long"),
         QT_TRANSLATE_NOOP("Names", "short"),

@@ -1646,6 +1646,30 @@ Its orders stay in the journal; a position it holds stays open. This cannot be u
         <translation>撤单频率</translation>
     </message>
     <message>
+        <source>DEBUG</source>
+        <translation>调试</translation>
+    </message>
+    <message>
+        <source>INFO</source>
+        <translation>信息</translation>
+    </message>
+    <message>
+        <source>WARNING</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>ERROR</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>CRITICAL</source>
+        <translation>严重</translation>
+    </message>
+    <message>
+        <source>ALERT</source>
+        <translation>警报</translation>
+    </message>
+    <message>
         <source>long</source>
         <translation>多头</translation>
     </message>
@@ -2094,6 +2118,22 @@ Its orders stay in the journal; a position it holds stays open. This cannot be u
 </context>
 <context>
     <name>SpreadChartPanel</name>
+    <message>
+        <source>1 min</source>
+        <translation>1 分钟</translation>
+    </message>
+    <message>
+        <source>5 min</source>
+        <translation>5 分钟</translation>
+    </message>
+    <message>
+        <source>30 min</source>
+        <translation>30 分钟</translation>
+    </message>
+    <message>
+        <source>4 h</source>
+        <translation>4 小时</translation>
+    </message>
     <message>
         <source>All</source>
         <translation>全部</translation>

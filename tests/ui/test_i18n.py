@@ -9,6 +9,7 @@ symbol, a venue, a unit or a name that stays as it is in Chinese terminals (the 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import shutil
@@ -20,6 +21,7 @@ import pytest
 from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QComboBox,
     QDockWidget,
     QLabel,
     QMenu,
@@ -161,6 +163,8 @@ def visible_texts(desk: Desk) -> list[str]:
             texts.append(widget.text())
         if isinstance(widget, QTabWidget):
             texts += [widget.tabText(i) for i in range(widget.count())]
+        if isinstance(widget, QComboBox):
+            texts += [widget.itemText(i) for i in range(widget.count())]
         if isinstance(widget, QTableView):
             model = widget.model()
             texts += [
@@ -200,6 +204,11 @@ async def test_the_chinese_window_shows_no_english(tmp_path: Path) -> None:
         found = {t: words for t in texts if (words := english_words(t, allowed))}
         assert found == {}
         assert "紧急停止" in desk.window.toolbar.panic.text()
+        logging.getLogger("app.test").warning("a warning for the log panel")
+        await asyncio.sleep(0.3)  # the bridge's next flush
+        log = desk.window.log_panel.proxy
+        levels = {log.index(row, 1).data() for row in range(log.rowCount())}
+        assert "警告" in levels
         assert desk.window.docks["positions"].windowTitle() == "仓位与敞口"
     if os.environ.get("ARBDESK_UPDATE_SCREENSHOT") == "1":
         shutil.copyfile(out, SCREENSHOT)

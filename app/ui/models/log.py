@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor
 from app.ui import format as fmt
 from app.ui.log_capture import LogEntry
 from app.ui.models.table import Column, KeyedTableModel
-from app.ui.names import QT_TRANSLATE_NOOP
+from app.ui.names import QT_TRANSLATE_NOOP, name
 
 MAX_LOG_ROWS = 5_000
 LEVEL_ORDER = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
@@ -23,6 +23,11 @@ def _level_color(e: LogEntry) -> QColor | None:
     return fmt.MUTED
 
 
+def _level(e: LogEntry) -> str:
+    """The level in the window's language (the log file keeps Python's English names)."""
+    return f"{name('ALERT')} {name(e.level)}" if e.alert else name(e.level)
+
+
 def _time(e: LogEntry) -> str:
     return dt.datetime.fromtimestamp(e.ts).strftime("%H:%M:%S")
 
@@ -33,7 +38,7 @@ class LogModel(KeyedTableModel[int, LogEntry]):
             Column(QT_TRANSLATE_NOOP("Columns", "Time"), _time, lambda e: e.seq),
             Column(
                 QT_TRANSLATE_NOOP("Columns", "Level"),
-                lambda e: ("ALERT " if e.alert else "") + e.level,
+                _level,
                 lambda e: LEVEL_ORDER.get(e.level, 0),
                 _level_color,
             ),

@@ -47,10 +47,10 @@ from app.ui.theme import cache_axes
 log = logging.getLogger(__name__)
 
 WINDOWS = (
-    ("1 min", 60.0),
-    ("5 min", 300.0),
-    ("30 min", 1800.0),
-    ("4 h", 14_400.0),
+    (QT_TRANSLATE_NOOP("SpreadChartPanel", "1 min"), 60.0),
+    (QT_TRANSLATE_NOOP("SpreadChartPanel", "5 min"), 300.0),
+    (QT_TRANSLATE_NOOP("SpreadChartPanel", "30 min"), 1800.0),
+    (QT_TRANSLATE_NOOP("SpreadChartPanel", "4 h"), 14_400.0),
     (QT_TRANSLATE_NOOP("SpreadChartPanel", "All"), 0.0),
 )
 HISTORY_POINTS = 50_000
@@ -115,7 +115,7 @@ class SpreadChartPanel(QWidget):
         self.exit.setToolTip(self.tr("Exit threshold"))
         self.span_box = QComboBox(self)
         for text, seconds in WINDOWS:
-            self.span_box.addItem(self.tr(text) if seconds == 0 else text, seconds)
+            self.span_box.addItem(self.tr(text), seconds)
         self.span_box.setCurrentIndex(1)
         self.follow = QCheckBox(self.tr("Follow"), self)
         self.follow.setChecked(True)
