@@ -389,8 +389,10 @@ class Engine(BotCalls, AlertCalls):
         """The shell's kill switch when no instance runs: the store, the trading state and the
         venues only (no feed, no timers, no reconciliation first). HALTED is persisted before
         anything else; then each venue is connected and cancelled on its own, so one that
-        cannot be reached fails alone and is named in the report. ``stop()`` closes it."""
+        cannot be reached fails alone and is named in the report. ``stop()`` closes it (and
+        flushes the halt's alert: a trader away from the desk learns of a shell's panic too)."""
         await self._open_records()
+        self._supervisor.run("alerts", self._alerting.run)
         self._last_panic = await self._killswitch.panic(
             reason, actor=actor, prepare=self._connect_venue
         )

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 from pathlib import Path
 
+from app.control.offline import panic_offline
 from app.core.events import AlertLevel
 from app.core.trading_state import TradingState
 from app.engine.engine import Engine
@@ -60,3 +61,17 @@ async def test_a_halt_just_before_stop_still_goes_out(arbdesk_home: Path) -> Non
                 await engine.stop()
     assert [r.json()["message"] for r in server.received] == ["trading HALTED: panic: last words"]
     assert "X-ArbDesk-Signature" not in server.received[0].headers  # no secret stored
+
+
+async def test_a_panic_from_the_shell_with_no_instance_running_alerts_once(
+    arbdesk_home: Path,
+) -> None:
+    with installed(MemoryKeyring()):
+        async with alert_server() as server:
+            hook = {"kind": "webhook", "url": server.url("/hook")}
+            settings = make_settings(alerts={"channels": {"ops": hook}})
+            done = await panic_offline(settings, reason="from the shell")
+    assert done.trading_state == "HALTED"
+    assert [(r.json()["source"], r.json()["message"]) for r in server.received] == [
+        ("halt", "trading HALTED: panic: from the shell")
+    ]
