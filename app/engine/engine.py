@@ -239,7 +239,7 @@ class Engine(BotCalls, AlertCalls):
             settings.alerts,
             secrets=self._alert_secret,
             publish=self._bus.publish,
-            report=self.summary,
+            report=self.day_report,
             trading_state=lambda: self._risk.persisted_state,
         )
         self._bus.subscribe(Alert, self._alerting.on_alert)
@@ -374,6 +374,7 @@ class Engine(BotCalls, AlertCalls):
         """The store, the trading state and the journal; every venue reports to the OMS."""
         await self._store.open()
         self._running = True  # from here on, stop() has something to close
+        await self._store.run(repo.ensure_summary_mark)
         saved = await self._store.run(lambda c: repo.get_setting(c, self._baseline_key))
         if isinstance(saved, Mapping):
             self._portfolio.baseline = {k: Decimal(str(v)) for k, v in saved.items()}
@@ -771,6 +772,15 @@ class Engine(BotCalls, AlertCalls):
         """Equity snapshots in time order (for the equity chart and daily PnL)."""
         await self._store.flush()
         return await self._store.run(lambda c: repo.load_equity_snapshots(c, currency=currency))
+
+    async def day_report(self) -> dict[str, Any]:
+        """The daily summary's report: ``summary()`` with the ``orders``, ``fills`` and
+        ``halts`` stored since the previous summary (a restart during the day loses none)."""
+        await self._store.flush()
+        activity = await self._store.run(repo.activity_since_mark)
+        report = self.summary()
+        report.update(orders=activity.orders, fills=activity.fills, halts=list(activity.halts))
+        return report
 
     def summary(self) -> dict[str, Any]:
         """The headless run's JSON report."""

@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+from decimal import Decimal
 from pathlib import Path
 
 from app.control.offline import panic_offline
 from app.core.events import AlertLevel
+from app.core.orders import OrderRequest, Side
 from app.core.trading_state import TradingState
 from app.engine.engine import Engine
 from tests.support.alert_server import alert_server
@@ -75,3 +77,29 @@ async def test_a_panic_from_the_shell_with_no_instance_running_alerts_once(
     assert [(r.json()["source"], r.json()["message"]) for r in server.received] == [
         ("halt", "trading HALTED: panic: from the shell")
     ]
+
+
+async def test_the_daily_report_counts_the_days_orders_and_halts_across_a_restart(
+    arbdesk_home: Path,
+) -> None:
+    settings = make_settings()
+    market, feed, _ = manual_market(settings)
+    engine = Engine(settings, market=market)
+    await start_manual(engine, feed)
+    try:
+        for price in ("49900", "49800"):
+            request = OrderRequest("sim-a", "BTC/USDT", Side.BUY, Decimal("0.01"), Decimal(price))
+            await engine.submit_manual_order(request)
+        await engine.panic("before the restart", actor="test")
+    finally:
+        await engine.stop()
+    market, feed, _ = manual_market(settings)
+    again = Engine(settings, market=market)
+    await start_manual(again, feed)
+    try:
+        day = await again.day_report()
+        next_day = await again.day_report()
+    finally:
+        await again.stop()
+    assert (day["orders"], day["halts"]) == (2, ["panic: before the restart"])
+    assert (next_day["orders"], next_day["fills"], next_day["halts"]) == (0, 0, [])

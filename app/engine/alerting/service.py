@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 
 SecretSource = Callable[[str], Awaitable[Secret | None]]
 Sleep = Callable[[float], Awaitable[None]]
+#: The daily summary's report: the engine's mode, market, PnL and trading state, and the
+#: ``orders``, ``fills`` and ``halts`` (reasons) since the previous summary, read from the store
+#: so that a restart during the day loses none of them.
+Report = Callable[[], Awaitable[Mapping[str, Any]]]
 IDLE_WAKE_S = 1.0
 
 
@@ -56,7 +60,7 @@ class AlertingService:
         *,
         secrets: SecretSource,
         publish: Callable[[Alert], None] | None = None,
-        report: Callable[[], Mapping[str, Any]] | None = None,
+        report: Report | None = None,
         trading_state: Callable[[], TradingState] | None = None,
         now_s: Callable[[], float] = time.monotonic,
         wall_s: Callable[[], float] = time.time,
@@ -86,7 +90,6 @@ class AlertingService:
         self._raising: tuple[Alert, str] | None = None
         self._last_state: TradingState | None = None
         self._recent_critical: deque[tuple[float, str]] = deque(maxlen=32)
-        self._halts_today: list[str] = []
         self._running = False
         self._sending = 0
 
@@ -109,7 +112,6 @@ class AlertingService:
         self._last_state = event.state
         if event.state is not TradingState.HALTED or was_halted:
             return
-        self._halts_today.append(event.reason)
         now = self._now_s()
         window = max(self._settings.dedup_window_s, 1.0)
         said = event.reason.removeprefix("panic: ")  # the kill switch's wording
@@ -220,8 +222,13 @@ class AlertingService:
             now = datetime.fromtimestamp(self._wall_s()).astimezone()
             await self._sleep(seconds_until(self._settings.daily_summary.time, now))
             day = datetime.fromtimestamp(self._wall_s()).astimezone().date().isoformat()
-            halts, self._halts_today = self._halts_today, []
-            text = summary_text(self._report(), halts, day)
+            try:
+                report = await self._report()
+            except Exception as exc:  # the store failed: say so, try again tomorrow
+                log.warning("daily summary not sent: %s", exc)
+                await self._sleep(61.0)
+                continue
+            text = summary_text(report, day)
             self._route(Message(AlertLevel.INFO, SUMMARY_SOURCE, text, summary=True))
             await self._sleep(61.0)  # past the minute: one summary per day
 

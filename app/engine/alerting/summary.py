@@ -1,7 +1,8 @@
 """The daily summary: when it is due (local wall time) and what it says.
 
-It reads the engine's own report (``Engine.summary()``: PnL per currency, orders, fills, the
-trading state) and the halts the alerting service saw since the last summary.
+It reads the engine's report (``Engine.day_report``): the orders, fills and halts stored since
+the previous summary (a day, when the app ran through it), PnL per currency since the equity
+baseline and the trading state.
 """
 
 from __future__ import annotations
@@ -21,14 +22,15 @@ def seconds_until(hhmm: str, now: datetime) -> float:
     return (target - now).total_seconds()
 
 
-def summary_text(report: Mapping[str, Any], halts: Sequence[str], day: str) -> str:
+def summary_text(report: Mapping[str, Any], day: str) -> str:
     """One message; money as the engine's decimal strings."""
+    halts: Sequence[str] = report.get("halts") or ()
     pnl = report.get("pnl") or {}
     pnl_text = ", ".join(f"{amount} {currency}" for currency, amount in pnl.items()) or "n/a"
     lines = [
         f"ArbDesk daily summary {day} ({report.get('mode', '?')}, {report.get('market', '?')})",
-        f"PnL: {pnl_text}",
-        f"orders: {report.get('orders_total', 0)}, fills: {report.get('fills_total', 0)}",
+        f"PnL since the baseline: {pnl_text}",
+        f"orders: {report.get('orders', 0)}, fills: {report.get('fills', 0)}",
         f"trading state: {report.get('trading_state', '?')}",
         f"halts: {len(halts)}" + "".join(f"\n- {reason}" for reason in halts),
     ]

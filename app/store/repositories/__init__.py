@@ -11,6 +11,7 @@ from app.store.repositories.accounts import (
     list_accounts,
     update_account,
 )
+from app.store.repositories.activity import Activity, activity_since_mark, ensure_summary_mark
 from app.store.repositories.audit import (
     ChainCheck,
     append_audit,
@@ -79,8 +80,10 @@ from app.store.repositories.settings import delete_setting, get_setting, set_set
 
 __all__ = [
     "OPEN_STATUSES",
+    "Activity",
     "ChainCheck",
     "OpportunitySample",
+    "activity_since_mark",
     "append_audit",
     "audit_row",
     "balance_row",
@@ -89,6 +92,7 @@ __all__ = [
     "delete_bot",
     "delete_setting",
     "delete_template",
+    "ensure_summary_mark",
     "equity_row",
     "equity_snapshots_of",
     "fill_row",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from app.core.backoff import Backoff
@@ -56,7 +56,7 @@ async def running(
     secrets: dict[str, str] | None = None,
     *,
     run: bool = True,
-    report: Callable[[], dict[str, Any]] | None = None,
+    report: Callable[[], Awaitable[dict[str, Any]]] | None = None,
     clock: Clock | None = None,
 ) -> AsyncIterator[Rig]:
     """The service with ``secrets`` (by store name), its worker running until the block ends;

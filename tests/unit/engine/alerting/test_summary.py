@@ -21,12 +21,12 @@ def test_seconds_until_the_next_time_of_day() -> None:
 
 
 def test_summary_text_says_pnl_trades_and_halts() -> None:
-    report = {"mode": "paper", "market": "sim", "pnl": {"USDT": "-12.50"}, "orders_total": 4}
-    report |= {"fills_total": 3, "trading_state": "HALTED"}
-    text = summary_text(report, ["x"], "2026-01-05")
+    report = {"mode": "paper", "market": "sim", "pnl": {"USDT": "-12.50"}, "orders": 4}
+    report |= {"fills": 3, "trading_state": "HALTED", "halts": ["x"]}
+    text = summary_text(report, "2026-01-05")
     assert text.splitlines() == [
         "ArbDesk daily summary 2026-01-05 (paper, sim)",
-        "PnL: -12.50 USDT",
+        "PnL since the baseline: -12.50 USDT",
         "orders: 4, fills: 3",
         "trading state: HALTED",
         "halts: 1",
@@ -36,6 +36,13 @@ def test_summary_text_says_pnl_trades_and_halts() -> None:
 
 async def test_the_summary_goes_once_a_day_to_the_channels_that_want_it() -> None:
     report: dict[str, Any] = {"mode": "paper", "market": "sim", "pnl": {"USDT": "5.00"}}
+    report["halts"] = ["panic: x"]
+    asked: list[str] = []
+
+    async def day_report() -> dict[str, Any]:
+        asked.append(datetime.fromtimestamp(clock.wall()).strftime("%H:%M"))
+        return report
+
     async with alert_server() as server:
         settings = alerts_settings(
             {
@@ -46,7 +53,7 @@ async def test_the_summary_goes_once_a_day_to_the_channels_that_want_it() -> Non
         )
         clock = Clock()
         clock.days = asyncio.Event()
-        async with running(settings, report=lambda: report, clock=clock) as rig:
+        async with running(settings, report=day_report, clock=clock) as rig:
             await settle(2)
             rig.service.on_trading_state(TradingStateChanged(TradingState.HALTED, "panic: x"))
             await until(lambda: len(server.received) == 2)  # the halt, to both
@@ -56,5 +63,6 @@ async def test_the_summary_goes_once_a_day_to_the_channels_that_want_it() -> Non
         summaries = [r for r in server.received if r.json()["source"] == "summary"]
         assert [r.path for r in summaries] == ["/yes"]
         text = summaries[0].json()["message"]
-        assert "PnL: 5.00 USDT" in text and "halts: 1\n- panic: x" in text
+        assert "PnL since the baseline: 5.00 USDT" in text and "halts: 1\n- panic: x" in text
         assert datetime.fromtimestamp(clock.wall()).strftime("%H:%M") == "18:01"
+        assert asked == ["18:00"]
