@@ -24,6 +24,8 @@ from app.runtime.scanner_settings import DecisionSettings
 
 #: (asset, amount, currency) -> the amount's value in currency, None if it cannot be valued.
 ValueOf = Callable[[str, float, str], float | None]
+#: A leg as the decisions read it: venue, symbol, quantity, price.
+LegParts = tuple[str, str, float, float]
 
 
 class DropReason(StrEnum):
@@ -96,7 +98,16 @@ class Decisions:
 
     def check(self, opp: Opportunity, now_ns: int) -> DropReason | None:
         """None if ``opp`` may go on (it is then counted as accepted); else why not (counted)."""
-        reason = self._reason(opp, now_ns)
+        reason = self._reason(
+            opp.key,
+            opp.signal is Signal.ENTRY,
+            opp.edge_bps,
+            opp.size_quote,
+            opp.size_asset,
+            tuple((leg.venue, leg.symbol, leg.qty, leg.price) for leg in opp.legs),
+            min(leg.quote_ns for leg in opp.legs),
+            now_ns,
+        )
         if reason is None:
             self.accepted += 1
             if opp.signal is Signal.ENTRY:
@@ -104,6 +115,29 @@ class Decisions:
         else:
             self.dropped[reason.value] += 1
         return reason
+
+    def drops(
+        self,
+        key: str,
+        signal: Signal,
+        edge_bps: float,
+        size_quote: float,
+        size_asset: str,
+        legs: tuple[LegParts, ...],
+        oldest_ns: int,
+        now_ns: int,
+    ) -> bool:
+        """Whether ``check`` would drop the opportunity these parts make (the drop is then
+        counted, as ``check`` counts it); nothing is recorded when it would pass. Lets a scanner
+        skip building what is certainly dropped (see ``OpportunityService``): the same checks,
+        in the same order, on the same numbers."""
+        reason = self._reason(
+            key, signal is Signal.ENTRY, edge_bps, size_quote, size_asset, legs, oldest_ns, now_ns
+        )
+        if reason is None:
+            return False
+        self.dropped[reason.value] += 1
+        return True
 
     def release(self, key: str) -> None:
         """The opportunity ``key`` is done (traded or given up): its instruments are free."""
@@ -116,59 +150,68 @@ class Decisions:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _reason(self, opp: Opportunity, now_ns: int) -> DropReason | None:
+    def _reason(
+        self,
+        key: str,
+        entry: bool,
+        edge_bps: float,
+        size_quote: float,
+        size_asset: str,
+        legs: tuple[LegParts, ...],
+        oldest_ns: int,
+        now_ns: int,
+    ) -> DropReason | None:
+        """The one decision, on an opportunity's parts (``check`` and ``drops`` both ask it)."""
         if self._check_lists:
-            reason = self._lists(opp)
+            reason = self._lists(legs)
             if reason is not None:
                 return reason
         s = self.settings
-        entry = opp.signal is Signal.ENTRY
-        if entry and opp.edge_bps < s.min_edge_bps:
+        if entry and edge_bps < s.min_edge_bps:
             return DropReason.EDGE_BELOW_MIN
-        if opp.max_age_ms(now_ns) > self._max_age_ms:
+        if (now_ns - oldest_ns) / 1e6 > self._max_age_ms:  # as ``Opportunity.max_age_ms``
             return DropReason.QUOTE_TOO_OLD
         if not entry:
             return None
         if s.min_size > 0:
-            size = self._size(opp)
+            size = self._size(size_quote, size_asset)
             if size is not None and size < s.min_size:
                 return DropReason.SIZE_BELOW_MIN
-        if s.exchange_minimums and not self._meets_minimums(opp):
+        if s.exchange_minimums and not self._meets_minimums(legs):
             return DropReason.BELOW_EXCHANGE_MINIMUM
-        last = self._last_accepted.get(opp.key)
+        last = self._last_accepted.get(key)
         if last is not None and now_ns - last < self._cooldown_ns:
             return DropReason.COOLDOWN
         limit = s.max_concurrent_per_instrument
-        for leg in opp.legs:
-            holders = self._holding.get((leg.venue, leg.symbol))
+        for venue, symbol, _, _ in legs:
+            holders = self._holding.get((venue, symbol))
             if holders:
-                others = sum(1 for k, until in holders.items() if until > now_ns and k != opp.key)
+                others = sum(1 for k, until in holders.items() if until > now_ns and k != key)
                 if others >= limit:
                     return DropReason.TOO_MANY_CONCURRENT
         return None
 
-    def _size(self, opp: Opportunity) -> float | None:
+    def _size(self, size_quote: float, size_asset: str) -> float | None:
         """The size in ``size_currency``; None when it cannot be valued (then it is not dropped)."""
-        if opp.size_asset == self.settings.size_currency:
-            return opp.size_quote
+        if size_asset == self.settings.size_currency:
+            return size_quote
         if self._value is None:
             return None
-        return self._value(opp.size_asset, opp.size_quote, self.settings.size_currency)
+        return self._value(size_asset, size_quote, self.settings.size_currency)
 
-    def _lists(self, opp: Opportunity) -> DropReason | None:
-        for leg in opp.legs:
-            venue = leg.venue
+    def _lists(self, legs: tuple[LegParts, ...]) -> DropReason | None:
+        for venue, symbol, _, _ in legs:
             if venue in self._venues_block:
                 return DropReason.VENUE_BLOCKED
             if self._venues_allow and venue not in self._venues_allow:
                 return DropReason.VENUE_NOT_ALLOWED
-            ref = (venue, leg.symbol)
+            ref = (venue, symbol)
             if ref in self._inst_block:
                 return DropReason.INSTRUMENT_BLOCKED
             if self._inst_allow and ref not in self._inst_allow:
                 return DropReason.INSTRUMENT_NOT_ALLOWED
             if self._check_assets:
-                for asset in self._assets(venue, leg.symbol):
+                for asset in self._assets(venue, symbol):
                     if asset in self._assets_block:
                         return DropReason.ASSET_BLOCKED
                     if self._assets_allow and asset not in self._assets_allow:
@@ -185,16 +228,16 @@ class Decisions:
             return ()  # not a unified symbol and not a known instrument: no assets to check
         return base, quote
 
-    def _meets_minimums(self, opp: Opportunity) -> bool:
-        for leg in opp.legs:
-            rules = self._rules.get((leg.venue, leg.symbol))
+    def _meets_minimums(self, legs: tuple[LegParts, ...]) -> bool:
+        for venue, symbol, qty, price in legs:
+            rules = self._rules.get((venue, symbol))
             if rules is None:
                 continue
-            if leg.qty < rules.min_qty:
+            if qty < rules.min_qty:
                 return False
-            notional = leg.qty * rules.contract_size
+            notional = qty * rules.contract_size
             if not rules.inverse:
-                notional *= leg.price
+                notional *= price
             if notional < rules.min_notional:
                 return False
         return True

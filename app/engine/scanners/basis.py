@@ -29,6 +29,7 @@ from app.core.instruments import Instrument, InstrumentId, InstrumentKind
 from app.core.opportunities import BasisDetail, Leg, Opportunity, OpportunityKind, Signal
 from app.core.orders import Side
 from app.core.quotes import Quote
+from app.engine.scanners.base import Gate
 from app.engine.scanners.markets import FeeOverride, MarketSpec, specs
 from app.engine.scanners.rate_column import RateColumn
 
@@ -74,6 +75,7 @@ class BasisState:
 
 class BasisScanner:
     kind = OpportunityKind.BASIS
+    gated = True
 
     def __init__(
         self,
@@ -190,17 +192,22 @@ class BasisScanner:
             return []
         return self._on_market(i, quote)
 
-    def route(self, market: tuple[str, str]) -> Callable[[Quote], list[Opportunity]]:
-        """``on_quote`` for the quotes of ``market`` only (its index looked up once)."""
-        return partial(self._on_market, self._index[market])
+    def route(
+        self, market: tuple[str, str], gate: Gate | None = None
+    ) -> Callable[[Quote], list[Opportunity]]:
+        """``on_quote`` for the quotes of ``market`` only (its index looked up once); with a
+        ``gate``, what it drops is not built nor returned (the signal state moves all the same)."""
+        if gate is None:
+            return partial(self._on_market, self._index[market])
+        return partial(self._on_market, self._index[market], gate=gate)
 
-    def _on_market(self, i: int, quote: Quote) -> list[Opportunity]:
+    def _on_market(self, i: int, quote: Quote, gate: Gate | None = None) -> list[Opportunity]:
         self._quotes[i] = quote
         out: list[Opportunity] = []
         group = self._group[i]
         if group is None:
             for pid in self._through[i]:
-                self._evaluate(pid, quote.received_ns, out)
+                self._evaluate(pid, quote.received_ns, out, gate)
             return out
         if not self._rank(i, quote, group):
             return out  # every pair through this market needs a sane quote of it
@@ -223,7 +230,7 @@ class BasisScanner:
         pids = {pid_of[partners[p]] for p in hits}
         pids.update(opened)
         for pid in sorted(pids):
-            self._evaluate(pid, quote.received_ns, out)
+            self._evaluate(pid, quote.received_ns, out, gate)
         return out
 
     def scan(self, now_ns: int) -> list[Opportunity]:
@@ -296,7 +303,9 @@ class BasisScanner:
             self._open[si].discard(pid)
             self._open[di].discard(pid)
 
-    def _evaluate(self, pid: int, ts_ns: int, out: list[Opportunity]) -> None:
+    def _evaluate(
+        self, pid: int, ts_ns: int, out: list[Opportunity], gate: Gate | None = None
+    ) -> None:
         si, di, keep = self._pairs_keep[pid]
         quotes = self._quotes
         qs, qd = quotes[si], quotes[di]
@@ -310,22 +319,22 @@ class BasisScanner:
         if carry >= self._entry_rate and self._annual_ok(si, di, qs, qd, ts_ns):
             entered[_CARRY] = True
             self._track(pid)
-            out.append(self._opportunity(pid, _CARRY, Signal.ENTRY, carry, ts_ns))
+            self._emit(out, gate, pid, _CARRY, Signal.ENTRY, carry, ts_ns)
         elif entered[_CARRY] and (d_ask / s_bid - 1.0) * 10_000.0 <= self._exit:
             entered[_CARRY] = False
             self._track(pid)
-            out.append(self._opportunity(pid, _REVERSE, Signal.EXIT, s_bid / d_ask * keep, ts_ns))
+            self._emit(out, gate, pid, _REVERSE, Signal.EXIT, s_bid / d_ask * keep, ts_ns)
         if not self._reverse:
             return
         reverse = s_bid / d_ask * keep  # sell spot at the bid, buy the derivative at the ask
         if reverse >= self._entry_rate:
             entered[_REVERSE] = True
             self._track(pid)
-            out.append(self._opportunity(pid, _REVERSE, Signal.ENTRY, reverse, ts_ns))
+            self._emit(out, gate, pid, _REVERSE, Signal.ENTRY, reverse, ts_ns)
         elif entered[_REVERSE] and (d_bid / s_ask - 1.0) * 10_000.0 >= -self._exit:
             entered[_REVERSE] = False
             self._track(pid)
-            out.append(self._opportunity(pid, _CARRY, Signal.EXIT, carry, ts_ns))
+            self._emit(out, gate, pid, _CARRY, Signal.EXIT, carry, ts_ns)
 
     def _annual_ok(self, si: int, di: int, qs: Quote, qd: Quote, ts_ns: int) -> bool:
         if self._min_annual is None or self._specs[di].expiry_ns is None:
@@ -345,10 +354,19 @@ class BasisScanner:
             funding = self._funding(deriv.venue, deriv.symbol)
         return BasisDetail(basis, annual, days, funding)
 
-    def _opportunity(
-        self, pid: int, direction: int, signal: Signal, rate: float, ts_ns: int
-    ) -> Opportunity:
-        """``direction`` _CARRY buys spot and sells the derivative; _REVERSE the opposite."""
+    def _emit(
+        self,
+        out: list[Opportunity],
+        gate: Gate | None,
+        pid: int,
+        direction: int,
+        signal: Signal,
+        rate: float,
+        ts_ns: int,
+    ) -> None:
+        """Append the opportunity unless ``gate`` drops it (then nothing is built).
+
+        ``direction`` _CARRY buys spot and sells the derivative; _REVERSE the opposite."""
         si, di = self._pairs[pid]
         s, d = self._specs[si], self._specs[di]
         qs, qd = self._quotes[si], self._quotes[di]
@@ -360,23 +378,41 @@ class BasisScanner:
             spot_side, spot_px, spot_qty = Side.SELL, qs.bid, qs.bid_qty
             deriv_side, deriv_px, deriv_qty = Side.BUY, qd.ask, qd.ask_qty
         base = min(s.base_qty(spot_qty, spot_px), d.base_qty(deriv_qty, deriv_px))
-        spot_leg = Leg(s.venue, s.symbol, spot_side, spot_px, base, qs.received_ns)
-        deriv_leg = Leg(
-            d.venue, d.symbol, deriv_side, deriv_px, d.units(base, deriv_px), qd.received_ns
-        )
+        units = d.units(base, deriv_px)
         # The first leg is the buy, as in the edge formula; the key names the position opened.
-        legs = (spot_leg, deriv_leg) if spot_side is Side.BUY else (deriv_leg, spot_leg)
+        spot_first = spot_side is Side.BUY
         entry_direction = direction if signal is Signal.ENTRY else 1 - direction
-        return Opportunity(
-            kind=self.kind,
-            key=self._keys[pid][entry_direction],
-            legs=legs,
-            edge_bps=(rate - 1.0) * 10_000.0,
-            size_quote=base * legs[0].price,
-            size_asset=s.quote,
-            ts_ns=ts_ns,
-            signal=signal,
-            detail=self._detail(si, di, qs, qd, ts_ns),
+        key = self._keys[pid][entry_direction]
+        edge = (rate - 1.0) * 10_000.0
+        size = base * (spot_px if spot_first else deriv_px)
+        if gate is not None:
+            spot_parts = (s.venue, s.symbol, base, spot_px)
+            deriv_parts = (d.venue, d.symbol, units, deriv_px)
+            if gate(
+                self.kind,
+                key,
+                signal,
+                edge,
+                size,
+                s.quote,
+                (spot_parts, deriv_parts) if spot_first else (deriv_parts, spot_parts),
+                min(qs.received_ns, qd.received_ns),
+            ):
+                return
+        spot_leg = Leg(s.venue, s.symbol, spot_side, spot_px, base, qs.received_ns)
+        deriv_leg = Leg(d.venue, d.symbol, deriv_side, deriv_px, units, qd.received_ns)
+        out.append(
+            Opportunity(
+                kind=self.kind,
+                key=key,
+                legs=(spot_leg, deriv_leg) if spot_first else (deriv_leg, spot_leg),
+                edge_bps=edge,
+                size_quote=size,
+                size_asset=s.quote,
+                ts_ns=ts_ns,
+                signal=signal,
+                detail=self._detail(si, di, qs, qd, ts_ns),
+            )
         )
 
     def __repr__(self) -> str:

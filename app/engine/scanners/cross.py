@@ -18,9 +18,10 @@ from collections.abc import Callable, Collection, Iterable
 from functools import partial
 
 from app.core.instruments import Instrument
-from app.core.opportunities import Leg, Opportunity, OpportunityKind
+from app.core.opportunities import Leg, Opportunity, OpportunityKind, Signal
 from app.core.orders import Side
 from app.core.quotes import Quote
+from app.engine.scanners.base import Gate
 from app.engine.scanners.markets import FeeOverride, MarketSpec, specs
 from app.engine.scanners.rate_column import RateColumn
 
@@ -31,6 +32,7 @@ INDEX_MIN = 8
 
 class CrossVenueScanner:
     kind = OpportunityKind.CROSS
+    gated = True
 
     def __init__(
         self,
@@ -77,9 +79,14 @@ class CrossVenueScanner:
         if i >= 0:
             self._record(i, quote)
 
-    def route(self, market: tuple[str, str]) -> Callable[[Quote], list[Opportunity]]:
-        """``on_quote`` for the quotes of ``market`` only (its index looked up once)."""
-        return partial(self._on_market, self._index[market])
+    def route(
+        self, market: tuple[str, str], gate: Gate | None = None
+    ) -> Callable[[Quote], list[Opportunity]]:
+        """``on_quote`` for the quotes of ``market`` only (its index looked up once); with a
+        ``gate``, what it drops is not built nor returned."""
+        if gate is None:
+            return partial(self._on_market, self._index[market])
+        return partial(self._on_market, self._index[market], gate=gate)
 
     def _record(self, i: int, quote: Quote) -> None:
         self._quotes[i] = quote
@@ -102,7 +109,7 @@ class CrossVenueScanner:
             return []
         return self._on_market(i, quote)
 
-    def _on_market(self, i: int, quote: Quote) -> list[Opportunity]:
+    def _on_market(self, i: int, quote: Quote, gate: Gate | None = None) -> list[Opportunity]:
         self._record(i, quote)
         sell, buy, floor = self._sell, self._buy, self._floor
         out: list[Opportunity] = []
@@ -120,13 +127,18 @@ class CrossVenueScanner:
             found = set(hits)
             found.discard(mine)
             others = tuple(ids[p] for p in sorted(found))
+        ts = quote.received_ns
         for j in others:
             rate = mine_buy * sell[j]
             if rate > floor:
-                out.append(self._opportunity(i, j, rate, quote.received_ns))
+                opp = self._opportunity(i, j, rate, ts, gate)
+                if opp is not None:
+                    out.append(opp)
             rate = buy[j] * mine_sell
             if rate > floor:
-                out.append(self._opportunity(j, i, rate, quote.received_ns))
+                opp = self._opportunity(j, i, rate, ts, gate)
+                if opp is not None:
+                    out.append(opp)
         return out
 
     def scan(self, now_ns: int) -> list[Opportunity]:
@@ -136,34 +148,45 @@ class CrossVenueScanner:
             for j in others:
                 rate = buy[i] * sell[j]
                 if rate > floor:
-                    out.append(self._opportunity(i, j, rate, now_ns))
+                    opp = self._opportunity(i, j, rate, now_ns, None)
+                    assert opp is not None  # no gate: always built
+                    out.append(opp)
         return out
 
-    def _opportunity(self, b: int, s: int, rate: float, ts_ns: int) -> Opportunity:
-        """Buy on market ``b`` at its ask, sell on market ``s`` at its bid."""
+    def _opportunity(
+        self, b: int, s: int, rate: float, ts_ns: int, gate: Gate | None
+    ) -> Opportunity | None:
+        """Buy on market ``b`` at its ask, sell on market ``s`` at its bid; None if ``gate``
+        drops it (nothing built)."""
         buy_spec, sell_spec = self._specs[b], self._specs[s]
         bq, sq = self._quotes[b], self._quotes[s]
         assert bq is not None and sq is not None  # a positive rate needs both quotes
         base = min(buy_spec.base_qty(bq.ask_qty, bq.ask), sell_spec.base_qty(sq.bid_qty, sq.bid))
+        buy_qty, sell_qty = buy_spec.units(base, bq.ask), sell_spec.units(base, sq.bid)
+        key = f"cross:{bq.symbol}:{bq.venue}>{sq.venue}"
+        edge = (rate - 1.0) * 10_000.0
+        size = base * bq.ask
+        if gate is not None and gate(
+            self.kind,
+            key,
+            Signal.ENTRY,
+            edge,
+            size,
+            buy_spec.quote,
+            ((bq.venue, bq.symbol, buy_qty, bq.ask), (sq.venue, sq.symbol, sell_qty, sq.bid)),
+            min(bq.received_ns, sq.received_ns),
+        ):
+            return None
         legs = (
-            Leg(
-                bq.venue, bq.symbol, Side.BUY, bq.ask, buy_spec.units(base, bq.ask), bq.received_ns
-            ),
-            Leg(
-                sq.venue,
-                sq.symbol,
-                Side.SELL,
-                sq.bid,
-                sell_spec.units(base, sq.bid),
-                sq.received_ns,
-            ),
+            Leg(bq.venue, bq.symbol, Side.BUY, bq.ask, buy_qty, bq.received_ns),
+            Leg(sq.venue, sq.symbol, Side.SELL, sq.bid, sell_qty, sq.received_ns),
         )
         return Opportunity(
             kind=self.kind,
-            key=f"cross:{bq.symbol}:{bq.venue}>{sq.venue}",
+            key=key,
             legs=legs,
-            edge_bps=(rate - 1.0) * 10_000.0,
-            size_quote=base * bq.ask,
+            edge_bps=edge,
+            size_quote=size,
             size_asset=buy_spec.quote,
             ts_ns=ts_ns,
         )
