@@ -40,7 +40,11 @@ class Terminal:
 
     def __init__(self, args: list[str], env: dict[str, str]) -> None:
         self.pid, self.fd = pty.fork()
-        if self.pid == 0:  # the child: become arbdesk
+        if self.pid == 0:  # the child: become arbdesk, started as a shell starts it
+            # a fork inherits the test process's blocked and ignored signals across exec; a
+            # shell's child gets none, and Ctrl-C must reach arbdesk as it would there
+            signal.pthread_sigmask(signal.SIG_SETMASK, [])
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
             os.chdir(ROOT)
             os.execve(sys.executable, [sys.executable, "-m", "app", *args], env)
         self.output = b""
